@@ -1,0 +1,63 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* connect(2): TCP goes through the proxy, datagram and raw sockets are held
+ * to the fail-closed policy, everything else (AF_UNIX, ...) is untouched. */
+#include <errno.h>
+#include "s6_addr.h"
+#include "s6p_fdtab.h"
+#include "s6p_proxy.h"
+#include "s6p_real.h"
+
+/* A second connect() on a socket we handle answers like the kernel would. */
+static int s6p_connect_again(int fd, bool *handled)
+{
+	int rc = 0;
+
+	s6p_fdtab_lock();
+	struct s6p_conn *c = s6p_conn_get_locked(fd);
+	*handled = c != NULL;
+	if (c && c->state == S6P_CONN_PENDING) {
+		errno = EALREADY;
+		rc = -1;
+	} else if (c && c->state == S6P_CONN_CONNECTED) {
+		errno = EISCONN;
+		rc = -1;
+	} else if (c) {
+		/* Failed: an error not read yet through SO_ERROR is returned now
+		 * (as the kernel does); either way the socket is fresh again. */
+		if (c->err) {
+			errno = c->err;
+			rc = -1;
+		} else {
+			*handled = false;
+		}
+		s6p_fd_forget_locked(fd);
+	}
+	s6p_fdtab_unlock();
+	return rc;
+}
+
+S6P_HOOK int connect(int fd, const struct sockaddr *sa, socklen_t len)
+{
+	int type = 0;
+	socklen_t tl = sizeof type;
+	bool handled;
+
+	if (!sa || len < sizeof(sa_family_t) ||
+	    (sa->sa_family != AF_INET && sa->sa_family != AF_INET6))
+		return S6P_REAL(connect)(fd, sa, len);
+	if (len < s6_addr_len(sa)) {
+		errno = EINVAL;
+		return -1;
+	}
+	if (S6P_REAL(getsockopt)(fd, SOL_SOCKET, SO_TYPE, &type, &tl) < 0)
+		return S6P_REAL(connect)(fd, sa, len); /* EBADF, ENOTSOCK from the kernel */
+	if (type != SOCK_STREAM) {
+		if (!s6p_dgram_allowed(fd, sa, len, type == SOCK_DGRAM ? "UDP" : "raw IP"))
+			return -1;
+		return S6P_REAL(connect)(fd, sa, len);
+	}
+	int rc = s6p_connect_again(fd, &handled);
+	if (handled)
+		return rc;
+	return s6p_connect_stream(fd, sa, len);
+}

@@ -1,0 +1,26 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* getsockopt(SO_ERROR): the outcome of a non-blocking proxied connect, read
+ * once, as the kernel reports a failed connect. */
+#include <errno.h>
+#include <string.h>
+#include "s6p_fdtab.h"
+#include "s6p_real.h"
+
+S6P_HOOK int getsockopt(int fd, int level, int name, void *val, socklen_t *len)
+{
+	int rc = 1;
+
+	if (level != SOL_SOCKET || name != SO_ERROR || !val || !len || *len < sizeof(int))
+		return S6P_REAL(getsockopt)(fd, level, name, val, len);
+	s6p_fdtab_lock();
+	struct s6p_conn *c = s6p_conn_get_locked(fd);
+	if (c && c->state != S6P_CONN_CONNECTED) {
+		int err = c->state == S6P_CONN_FAILED ? c->err : 0;
+		c->err = 0;
+		memcpy(val, &err, sizeof err);
+		*len = sizeof err;
+		rc = 0;
+	}
+	s6p_fdtab_unlock();
+	return rc != 1 ? rc : S6P_REAL(getsockopt)(fd, level, name, val, len);
+}

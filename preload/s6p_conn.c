@@ -1,0 +1,126 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* How a non-blocking proxied connection advances and ends. Every transition
+ * out of PENDING goes through s6p_conn_end_locked(), which gives the program
+ * back its epoll registrations and wakes its pollers. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include "s6_log.h"
+#include "s6p_driver.h"
+#include "s6p_io.h"
+#include "s6p_proxy.h"
+#include "s6p_real.h"
+#include "s6p_state.h"
+
+struct epoll_event s6p_epoll_masked(const struct epoll_event *user, int fd)
+{
+	struct epoll_event ev;
+
+	/* Keep the mode bits, drop the readiness interest: only EPOLLERR/HUP
+	 * can still fire, and those carry our tag so epoll_wait drops them. */
+	ev.events = user->events & (EPOLLET | EPOLLONESHOT | EPOLLWAKEUP);
+	ev.data.u64 = s6p_epoll_mask_tag(fd);
+	return ev;
+}
+
+static void s6p_epoll_apply(int epfd, int fd, struct epoll_event *ev)
+{
+	if (S6P_REAL(epoll_ctl)(epfd, EPOLL_CTL_MOD, fd, ev) < 0 && errno == ENOENT)
+		S6P_REAL(epoll_ctl)(epfd, EPOLL_CTL_ADD, fd, ev); /* socket was replaced */
+}
+
+void s6p_epoll_hold_locked(struct s6p_conn *c)
+{
+	for (struct s6p_epreg *r = s6p_epreg_list_locked(c->fd); r; r = r->next) {
+		struct epoll_event ev = s6p_epoll_masked(&r->ev, c->fd);
+		s6p_epoll_apply(r->epfd, c->fd, &ev);
+	}
+}
+
+void s6p_epoll_release_locked(struct s6p_conn *c)
+{
+	for (struct s6p_epreg *r = s6p_epreg_list_locked(c->fd); r; r = r->next) {
+		struct epoll_event ev = r->ev;
+		s6p_epoll_apply(r->epfd, c->fd, &ev);
+	}
+}
+
+static void s6p_conn_end_locked(struct s6p_conn *c, enum s6p_conn_state st)
+{
+	uint64_t one = 1;
+
+	s6p_driver_remove_locked(c);
+	c->state = st;
+	s6p_epoll_release_locked(c);
+	if (c->notify_fd >= 0) {
+		(void)!S6P_REAL(write)(c->notify_fd, &one, sizeof one);
+		if (c->notify_users == 0) {
+			S6P_REAL(close)(c->notify_fd);
+			c->notify_fd = -1;
+		}
+	}
+}
+
+static void s6p_conn_fail_locked(struct s6p_conn *c, int err, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void s6p_conn_fail_locked(struct s6p_conn *c, int err, const char *fmt, ...)
+{
+	char why[256];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(why, sizeof why, fmt, ap);
+	va_end(ap);
+	s6_log(S6_LOG_ERROR, "proxy %s target %s: %s", s6p_state()->proxy_str, c->target, why);
+	c->err = err;
+	s6p_disconnect(c->fd);
+	s6p_conn_end_locked(c, S6P_CONN_FAILED);
+}
+
+void s6p_conn_advance_locked(struct s6p_conn *c)
+{
+	if (!c->tcp_up) {
+		int soerr = 0;
+		socklen_t len = sizeof soerr;
+		S6P_REAL(getsockopt)(c->fd, SOL_SOCKET, SO_ERROR, &soerr, &len);
+		if (soerr != 0 && s6p_fail_open_direct_locked(c, soerr))
+			return;
+		if (soerr != 0) {
+			s6p_conn_fail_locked(c, soerr, "cannot reach proxy: %s", strerror(soerr));
+			return;
+		}
+		c->tcp_up = true;
+	}
+	switch (s6_hs_step(&c->hs, c->fd, &s6p_real_io)) {
+	case S6_HS_DONE:
+		s6_log(S6_LOG_INFO, "proxy %s target %s: connected", s6p_state()->proxy_str, c->target);
+		s6p_conn_end_locked(c, S6P_CONN_CONNECTED);
+		break;
+	case S6_HS_FAILED:
+		s6p_conn_fail_locked(c, s6p_hs_errno(&c->hs), "%s", c->hs.why);
+		break;
+	default:
+		break;
+	}
+}
+
+void s6p_conn_timeout_locked(struct s6p_conn *c)
+{
+	unsigned ms = s6p_state()->cfg.connect_timeout_ms;
+
+	if (!c->tcp_up)
+		s6p_conn_fail_locked(c, ETIMEDOUT, "proxy did not accept the TCP connection within %u ms", ms);
+	else
+		s6p_conn_fail_locked(c, ETIMEDOUT, "no answer from proxy within %u ms", ms);
+}
+
+void s6p_conn_orphan_locked(struct s6p_conn *c)
+{
+	/* The parent owns this handshake; in the child the socket is left alone. */
+	c->err = ECONNABORTED;
+	s6p_driver_remove_locked(c);
+	c->state = S6P_CONN_FAILED;
+}

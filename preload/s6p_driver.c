@@ -1,0 +1,151 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+#include "s6_log.h"
+#include "s6p_driver.h"
+#include "s6p_proxy.h"
+#include "s6p_real.h"
+
+static struct {
+	bool started;
+	int wake_fd;
+	struct s6p_conn *head;
+} s6p_drv = {false, -1, NULL};
+
+static void s6p_driver_wake(void)
+{
+	uint64_t one = 1;
+	if (s6p_drv.wake_fd >= 0)
+		(void)!S6P_REAL(write)(s6p_drv.wake_fd, &one, sizeof one);
+}
+
+/* Build the poll set: the wake fd first, then every pending handshake. */
+static nfds_t s6p_driver_pollset_locked(struct pollfd **pfds, size_t *cap, int *timeout)
+{
+	nfds_t n = 1;
+	int64_t now = s6_now_ms(), next = -1;
+
+	for (struct s6p_conn *c = s6p_drv.head; c; c = c->next_pending) {
+		if (n >= *cap) {
+			size_t ncap = *cap * 2;
+			struct pollfd *p = realloc(*pfds, ncap * sizeof *p);
+			if (!p)
+				break;
+			*pfds = p;
+			*cap = ncap;
+		}
+		short ev = c->tcp_up ? s6_hs_events(&c->hs) : POLLOUT;
+		(*pfds)[n++] = (struct pollfd){.fd = c->fd, .events = ev ? ev : POLLOUT};
+		if (next < 0 || c->deadline_ms < next)
+			next = c->deadline_ms;
+	}
+	(*pfds)[0] = (struct pollfd){.fd = s6p_drv.wake_fd, .events = POLLIN};
+	*timeout = next < 0 ? -1 : (next > now ? (int)(next - now) : 0);
+	return n;
+}
+
+static void s6p_driver_service_locked(struct pollfd *pfds, nfds_t n)
+{
+	int64_t now = s6_now_ms();
+
+	for (nfds_t i = 1; i < n; i++) {
+		struct s6p_conn *c = s6p_conn_get_locked(pfds[i].fd);
+		if (!c || c->state != S6P_CONN_PENDING)
+			continue; /* closed or replaced while we were polling */
+		if (pfds[i].revents)
+			s6p_conn_advance_locked(c);
+		else if (now >= c->deadline_ms)
+			s6p_conn_timeout_locked(c);
+	}
+}
+
+static void *s6p_driver_main(void *arg)
+{
+	size_t cap = 64;
+	struct pollfd *pfds = malloc(cap * sizeof *pfds);
+
+	for (; pfds;) {
+		int timeout;
+		uint64_t drain;
+
+		s6p_fdtab_lock();
+		nfds_t n = s6p_driver_pollset_locked(&pfds, &cap, &timeout);
+		s6p_fdtab_unlock();
+		if (S6P_REAL(poll)(pfds, n, timeout) < 0 && errno != EINTR)
+			continue;
+		if (pfds[0].revents & POLLIN)
+			(void)!S6P_REAL(read)(s6p_drv.wake_fd, &drain, sizeof drain);
+		s6p_fdtab_lock();
+		s6p_driver_service_locked(pfds, n);
+		s6p_fdtab_unlock();
+	}
+	s6_log(S6_LOG_ERROR, "handshake driver: out of memory");
+	return NULL;
+}
+
+static int s6p_driver_start_locked(void)
+{
+	sigset_t all, old;
+	pthread_attr_t attr;
+	pthread_t th;
+	int rc;
+
+	if (s6p_drv.wake_fd < 0)
+		s6p_drv.wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (s6p_drv.wake_fd < 0)
+		return errno;
+	/* Signals belong to the program's threads, never to ours. */
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	pthread_attr_init(&attr);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	pthread_attr_setstacksize(&attr, 256 * 1024);
+	rc = pthread_create(&th, &attr, s6p_driver_main, NULL);
+	pthread_attr_destroy(&attr);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (rc == 0)
+		s6p_drv.started = true;
+	return rc;
+}
+
+int s6p_driver_add_locked(struct s6p_conn *c)
+{
+	if (!s6p_drv.started) {
+		int rc = s6p_driver_start_locked();
+		if (rc != 0)
+			return rc;
+	}
+	c->next_pending = s6p_drv.head;
+	s6p_drv.head = c;
+	atomic_fetch_add(&s6p_pending_count, 1);
+	s6p_driver_wake();
+	return 0;
+}
+
+void s6p_driver_remove_locked(struct s6p_conn *c)
+{
+	for (struct s6p_conn **pp = &s6p_drv.head; *pp; pp = &(*pp)->next_pending) {
+		if (*pp == c) {
+			*pp = c->next_pending;
+			c->next_pending = NULL;
+			atomic_fetch_sub(&s6p_pending_count, 1);
+			s6p_driver_wake();
+			return;
+		}
+	}
+}
+
+void s6p_driver_after_fork_locked(void)
+{
+	s6p_drv.started = false;
+	if (s6p_drv.wake_fd >= 0)
+		S6P_REAL(close)(s6p_drv.wake_fd); /* shared with the parent's driver */
+	s6p_drv.wake_fd = -1;
+	while (s6p_drv.head)
+		s6p_conn_orphan_locked(s6p_drv.head);
+}

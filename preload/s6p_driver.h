@@ -1,0 +1,23 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The handshake driver: one background thread per process that advances the
+ * proxy handshakes of non-blocking connects, so connect() can return
+ * EINPROGRESS at once and the program keeps full control of its time. The
+ * thread starts on the first non-blocking proxied connect, blocks every
+ * signal, and does all its work under the fd table lock with non-blocking
+ * calls only. */
+#ifndef S6P_DRIVER_H
+#define S6P_DRIVER_H
+
+#include "s6p_fdtab.h"
+
+/* Hand a PENDING connection to the driver (wakes it, starts it if needed). */
+int s6p_driver_add_locked(struct s6p_conn *c);
+
+/* Take a connection off the driver's list (finished or forgotten). */
+void s6p_driver_remove_locked(struct s6p_conn *c);
+
+/* In a forked child: the thread is gone; handshakes that belong to the parent
+ * are marked failed in the child (the parent finishes them). */
+void s6p_driver_after_fork_locked(void);
+
+#endif

@@ -1,0 +1,80 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* What the preload library knows about the program's file descriptors:
+ * proxied connections (indexed by fd) and the epoll registrations of every fd,
+ * so that a registration made before connect() can be held back while the
+ * proxy handshake runs and restored when it ends.
+ *
+ * One mutex guards the table; every function named *_locked needs it held.
+ * Two atomic counters let the hot hooks (read, write, poll, epoll_wait) skip
+ * the table entirely when no handshake is in progress. */
+#ifndef S6P_FDTAB_H
+#define S6P_FDTAB_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include "s6_handshake.h"
+
+enum s6p_conn_state {
+	S6P_CONN_PENDING = 1,   /* non-blocking handshake in progress */
+	S6P_CONN_CONNECTED,     /* proxied and established */
+	S6P_CONN_FAILED,        /* failed; err is reported once through SO_ERROR */
+};
+
+#define S6P_TARGET_MAX 300
+
+struct s6p_conn {
+	int fd;
+	enum s6p_conn_state state;
+	struct sockaddr_storage dest;  /* what the program asked for */
+	socklen_t dest_len;
+	char target[S6P_TARGET_MAX];   /* "name:port" for log lines */
+	int err;                       /* errno of a failure, 0 once read */
+	int64_t deadline_ms;           /* PENDING: give up after this */
+	int notify_fd;                 /* PENDING: eventfd, readable at the end */
+	int notify_users;              /* pollers currently waiting on notify_fd */
+	bool forgotten;                /* fd closed: free when users drop to 0 */
+	bool tcp_up;                   /* TCP to the proxy established */
+	bool is_name;                  /* target is a name (remote DNS) */
+	int masked;                    /* epoll registrations held back */
+	struct sockaddr_storage proxy; /* the proxy address this attempt uses */
+	socklen_t proxy_len;
+	struct s6p_conn *next_pending; /* driver's list */
+	s6_hs hs;
+};
+
+struct s6p_epreg {
+	int epfd;
+	struct epoll_event ev;         /* as the program registered it */
+	struct s6p_epreg *next;
+};
+
+extern atomic_int s6p_pending_count; /* connections in S6P_CONN_PENDING */
+
+void s6p_fdtab_lock(void);
+void s6p_fdtab_unlock(void);
+
+struct s6p_conn *s6p_conn_get_locked(int fd);
+/* A fresh entry for fd (any old one is forgotten first); NULL on ENOMEM. */
+struct s6p_conn *s6p_conn_new_locked(int fd);
+/* fd is being closed or replaced: drop its connection and registrations. */
+void s6p_fd_forget_locked(int fd);
+/* Release a poller's reference taken with notify_users++. */
+void s6p_conn_unref_locked(struct s6p_conn *c);
+
+/* Epoll bookkeeping (the registration as the program sees it). */
+int s6p_epreg_set_locked(int fd, int epfd, const struct epoll_event *ev);
+void s6p_epreg_del_locked(int fd, int epfd);
+struct s6p_epreg *s6p_epreg_list_locked(int fd);
+
+/* True (errno EAGAIN) when fd's proxy handshake is still running: the
+ * program must not read or write it yet. Lock-free when nothing is pending. */
+bool s6p_fd_busy(int fd);
+
+/* The data value that marks a held-back registration of fd. */
+uint64_t s6p_epoll_mask_tag(int fd);
+bool s6p_epoll_is_mask_tag(uint64_t data);
+
+#endif

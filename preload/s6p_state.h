@@ -1,0 +1,32 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Process-wide settings of the preload library: the configuration read at
+ * load time, the placeholder map, and the proxy's resolved addresses. They
+ * are set once (pthread_once) and read-only afterwards, except the proxy
+ * address cache, which has its own lock. */
+#ifndef S6P_STATE_H
+#define S6P_STATE_H
+
+#include <stdbool.h>
+#include <sys/socket.h>
+#include "s6_config.h"
+#include "s6_placeholder.h"
+
+#define S6P_PROXY_ADDRS_MAX 4
+
+struct s6p_state {
+	s6_config cfg;
+	bool broken;                 /* configuration unusable: fail closed */
+	char broken_why[512];
+	char proxy_str[S6_URL_TEXT_MAX]; /* printable proxy URL for log lines */
+	s6_ph_map *ph;               /* NULL when the shared mapping failed */
+};
+
+/* The state, initialised on first call (also run as a constructor). */
+const struct s6p_state *s6p_state(void);
+
+/* Resolve the proxy host (numeric or through the real local resolver, never
+ * through our own hooks), cached after the first success. Returns the number
+ * of addresses (0 on failure, with *err set). */
+int s6p_proxy_addrs(struct sockaddr_storage *out, socklen_t *lens, int max, s6_err *err);
+
+#endif

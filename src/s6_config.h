@@ -1,0 +1,72 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Configuration: `key value` lines, `#` comments (see socks6ify.conf(5)).
+ * Parsing is pure (a buffer in, a struct out); loading adds the file read and
+ * the permission check. */
+#ifndef S6_CONFIG_H
+#define S6_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include "s6_cidr.h"
+#include "s6_error.h"
+#include "s6_log.h"
+#include "s6_url.h"
+
+#define S6_CONFIG_EXCLUDE_MAX 128
+#define S6_CONFIG_FILE_MAX (256 * 1024)   /* larger files are refused */
+#define S6_CONFIG_LINE_MAX 4096
+#define S6_CONFIG_TIMEOUT_MAX_S 3600
+
+typedef enum s6_dns_mode { S6_DNS_REMOTE = 0, S6_DNS_LOCAL } s6_dns_mode;
+typedef enum s6_fail_mode { S6_FAIL_CLOSED = 0, S6_FAIL_OPEN } s6_fail_mode;
+
+typedef struct s6_config {
+	bool has_proxy;
+	s6_proxy_url proxy;
+	s6_cidr exclude[S6_CONFIG_EXCLUDE_MAX];
+	size_t n_exclude;
+	s6_dns_mode dns;
+	unsigned connect_timeout_ms;  /* default 10000 */
+	bool has_log_level;           /* set only when the file says so */
+	s6_log_level log_level;       /* default S6_LOG_ERROR */
+	s6_fail_mode fail;
+	/* `username` / `password` keys: used when the URL carries none. */
+	bool has_user;
+	char user[S6_URL_CRED_MAX + 1];
+	bool has_pass;
+	char pass[S6_URL_CRED_MAX + 1];
+	bool holds_secret;            /* a password came from the file */
+} s6_config;
+
+void s6_config_defaults(s6_config *cfg);
+
+/* Parse text (len bytes, need not be NUL-terminated). On error returns
+ * S6_ERR_CONFIG and writes "FILENAME:LINE: problem" into err. Later lines
+ * override earlier ones; `exclude` accumulates. */
+s6_err s6_config_parse(s6_config *cfg, const char *text, size_t len,
+		       const char *filename, char *err, size_t errlen);
+
+/* Read and parse a file. A file holding a password that is readable or
+ * writable by group or others is refused (S6_ERR_CONFIG_PERMS), as is one not
+ * owned by the user or root. err gets "FILENAME: problem" or "FILENAME:LINE: problem". */
+s6_err s6_config_load(s6_config *cfg, const char *path, char *err, size_t errlen);
+
+/* Which file to read: explicit (from -f or SOCKS6IFY_CONF) when given, else
+ * $XDG_CONFIG_HOME/socks6ify/socks6ify.conf (or ~/.config/...) when it exists,
+ * else SYSCONFDIR/socks6ify.conf when it exists. xdg_home and home come from
+ * the environment (NULL when unset or under AT_SECURE). Returns buf, or NULL
+ * when no file applies (defaults only). */
+const char *s6_config_find(const char *explicit_path, const char *xdg_home,
+			   const char *home, const char *etc_path,
+			   char *buf, size_t len);
+
+/* Set the proxy from a URL given on the command line or in the environment. */
+s6_err s6_config_set_proxy(s6_config *cfg, const char *url, char *err, size_t errlen);
+
+/* True when a destination matches an exclude rule (goes direct). */
+bool s6_config_excluded(const s6_config *cfg, const struct sockaddr *sa);
+
+/* Wipe credentials. */
+void s6_config_wipe(s6_config *cfg);
+
+#endif

@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Shared by the three parts of the configuration code (line parser, key
+ * setters, file loader); not for other modules. */
+#ifndef S6_CONFIG_INTERNAL_H
+#define S6_CONFIG_INTERNAL_H
+
+#include <stddef.h>
+#include "s6_config.h"
+
+/* Where a parse is: the target struct and what error lines need. */
+struct s6_cfg_ctx {
+	s6_config *cfg;
+	const char *filename;
+	unsigned lineno;   /* of the line being parsed, from 1 */
+	char *err;
+	size_t errlen;
+};
+
+/* Write "FILENAME:LINE: problem" into ctx->err; returns S6_ERR_CONFIG. */
+s6_err s6_cfg_fail(struct s6_cfg_ctx *ctx, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* One raw line without its '\n' (a trailing '\r' is dropped); counts it. */
+s6_err s6_cfg_line(struct s6_cfg_ctx *ctx, const char *line, size_t len);
+
+/* Apply `key value` (both NUL-terminated, value trimmed, maybe ""). */
+s6_err s6_cfg_set_key(struct s6_cfg_ctx *ctx, const char *key, const char *value);
+
+/* Parse a proxy URL and install it into cfg. On failure returns the URL
+ * parser's error (S6_ERR_URL, S6_ERR_TOO_LONG) or S6_ERR_UNSUPPORTED_SCHEME,
+ * with a reason in why, and leaves cfg unchanged. */
+s6_err s6_cfg_install_proxy(s6_config *cfg, const char *url, char *why, size_t whylen);
+
+#endif

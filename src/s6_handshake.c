@@ -1,0 +1,158 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include "s6_handshake.h"
+
+int64_t s6_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+s6_err s6_hs_queue(s6_hs *hs, const void *data, size_t len)
+{
+	if (len > sizeof hs->out - hs->out_len)
+		return S6_ERR_TOO_LONG;
+	memcpy(hs->out + hs->out_len, data, len);
+	hs->out_len += len;
+	return S6_OK;
+}
+
+void s6_hs_expect(s6_hs *hs, size_t n)
+{
+	hs->in_len = 0;
+	hs->in_want = n < sizeof hs->in ? n : sizeof hs->in;
+}
+
+void s6_hs_finish(s6_hs *hs)
+{
+	hs->done = true;
+	hs->in_want = 0;
+}
+
+void s6_hs_fail(s6_hs *hs, s6_err err, const char *fmt, ...)
+{
+	va_list ap;
+
+	hs->err = err;
+	hs->done = true;
+	hs->in_want = 0;
+	va_start(ap, fmt);
+	vsnprintf(hs->why, sizeof hs->why, fmt, ap);
+	va_end(ap);
+}
+
+static s6_hs_status s6_hs_status_of(const s6_hs *hs)
+{
+	if (hs->err != S6_OK)
+		return S6_HS_FAILED;
+	return hs->done ? S6_HS_DONE : S6_HS_WANT_READ;
+}
+
+/* Send what is queued; false when the socket is full or the send failed. */
+static bool s6_hs_flush(s6_hs *hs, int fd, const s6_io *io)
+{
+	while (hs->out_off < hs->out_len) {
+		ssize_t n = io->send(fd, hs->out + hs->out_off, hs->out_len - hs->out_off,
+				     MSG_DONTWAIT | MSG_NOSIGNAL);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			if (errno != EAGAIN && errno != EWOULDBLOCK) {
+				hs->sys_errno = errno;
+				s6_hs_fail(hs, S6_ERR_IO, "send to proxy: %s", strerror(errno));
+			}
+			return false;
+		}
+		hs->out_off += (size_t)n;
+	}
+	hs->out_off = hs->out_len = 0;
+	return true;
+}
+
+/* Read at most the bytes the machine asked for; true once in[] is full. */
+static bool s6_hs_fill(s6_hs *hs, int fd, const s6_io *io)
+{
+	while (hs->in_len < hs->in_want) {
+		ssize_t n = io->recv(fd, hs->in + hs->in_len, hs->in_want - hs->in_len,
+				     MSG_DONTWAIT);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n == 0) {
+			s6_hs_fail(hs, S6_ERR_PROXY_CLOSED,
+				   "proxy closed the connection after %zu of %zu reply bytes",
+				   hs->in_len, hs->in_want);
+			return false;
+		}
+		if (n < 0) {
+			if (errno != EAGAIN && errno != EWOULDBLOCK) {
+				hs->sys_errno = errno;
+				s6_hs_fail(hs, errno == ECONNRESET ? S6_ERR_PROXY_CLOSED : S6_ERR_IO,
+					   "receive from proxy: %s", strerror(errno));
+			}
+			return false;
+		}
+		hs->in_len += (size_t)n;
+	}
+	return true;
+}
+
+s6_hs_status s6_hs_step(s6_hs *hs, int fd, const s6_io *io)
+{
+	while (!hs->done) {
+		if (hs->out_len > 0 && !s6_hs_flush(hs, fd, io))
+			return hs->done ? S6_HS_FAILED : S6_HS_WANT_WRITE;
+		if (hs->in_want == 0) {
+			s6_hs_fail(hs, S6_ERR_PROXY_PROTOCOL, "%s: machine stalled",
+				   hs->proto->name);
+			break;
+		}
+		if (!s6_hs_fill(hs, fd, io))
+			return hs->done ? S6_HS_FAILED : S6_HS_WANT_READ;
+		s6_err err = hs->proto->on_input(hs);
+		if (err != S6_OK && !hs->done)
+			s6_hs_fail(hs, err, "%s: %s", hs->proto->name, s6_strerror(err));
+	}
+	/* A finished machine may still hold output (a last message). */
+	if (hs->err == S6_OK && hs->out_len > 0 && !s6_hs_flush(hs, fd, io))
+		return hs->err != S6_OK ? S6_HS_FAILED : S6_HS_WANT_WRITE;
+	return s6_hs_status_of(hs);
+}
+
+short s6_hs_events(const s6_hs *hs)
+{
+	if (hs->err != S6_OK || (hs->done && hs->out_len == 0))
+		return 0;
+	return hs->out_len > 0 ? POLLOUT : POLLIN;
+}
+
+s6_hs_status s6_hs_run(s6_hs *hs, int fd, const s6_io *io, int timeout_ms)
+{
+	int64_t deadline = s6_now_ms() + timeout_ms;
+
+	for (;;) {
+		s6_hs_status st = s6_hs_step(hs, fd, io);
+		if (st == S6_HS_DONE || st == S6_HS_FAILED)
+			return st;
+		int64_t left = deadline - s6_now_ms();
+		if (left <= 0)
+			break;
+		struct pollfd pfd = {.fd = fd, .events = s6_hs_events(hs)};
+		int n = io->poll(&pfd, 1, (int)left);
+		if (n < 0 && errno != EINTR) {
+			hs->sys_errno = errno;
+			s6_hs_fail(hs, S6_ERR_IO, "poll: %s", strerror(errno));
+			return S6_HS_FAILED;
+		}
+		/* POLLERR/POLLHUP: the next step's recv/send reports the cause. */
+	}
+	s6_hs_fail(hs, S6_ERR_PROXY_TIMEOUT, "%s: no answer from proxy within %d ms",
+		   hs->proto->name, timeout_ms);
+	return S6_HS_FAILED;
+}

@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Outbound TCP connection for a proxied request: resolve the host (literal
+ * or name), then try each address in turn with a non-blocking connect, the
+ * whole attempt bounded by one deadline. */
+#ifndef SRV_DIAL_H
+#define SRV_DIAL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "srv_loop.h"
+#include "srv_resolve.h"
+
+typedef struct srv_dial srv_dial;
+/* fd >= 0: connected non-blocking socket, now owned by the callee.
+ * fd < 0: failed; reason is a short static text ("connection refused",
+ * "name not resolved", "timeout", ...). */
+typedef void (*srv_dial_fn)(srv_dial *d, int fd, const char *reason);
+
+struct srv_dial {
+	srv_loop *loop;
+	srv_lookup lookup;
+	const srv_addrs *addrs;  /* the lookup's result */
+	size_t next;             /* next address to try */
+	int last_err;            /* errno of the latest failed attempt */
+	srv_watch sock;
+	srv_timer deadline;
+	bool active;
+	srv_dial_fn fn;
+	void *owner;
+};
+
+void srv_dial_init(srv_dial *d);
+/* The callback always comes later, from the loop. timeout_ms 0: no limit
+ * beyond the kernel's own. False when nothing could be started. */
+bool srv_dial_start(srv_dial *d, srv_loop *l, srv_resolver *r, const char *host,
+		    uint16_t port, unsigned timeout_ms, srv_dial_fn fn, void *owner);
+/* Safe when idle; closes any socket in progress. */
+void srv_dial_cancel(srv_dial *d);
+
+/* Short reason text for a connect(2) errno. */
+const char *srv_dial_reason(int err);
+
+#endif

@@ -1,0 +1,377 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "config.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include "s6_log.h"
+#include "srv_resolve.h"
+
+#define NAME_MAX_LEN 255
+
+/* Ownership: a queued job belongs to the queue (cancel frees it there); a
+ * running job belongs to its worker; a finished job belongs to the loop,
+ * which calls back unless cancelled and then frees it. All hand-overs happen
+ * under the mutex. */
+enum job_state { JOB_QUEUED, JOB_RUNNING, JOB_DONE };
+
+struct srv_resolve_job {
+	srv_resolve_job *next;
+	enum job_state state;
+	bool cancelled;         /* loop thread only */
+	int gai_err;
+	uint16_t port;
+	char name[NAME_MAX_LEN + 1];
+	srv_addrs result;
+	srv_resolve_fn fn;
+	void *owner;
+};
+
+typedef struct job_list {
+	srv_resolve_job *head, *tail;
+} job_list;
+
+struct srv_resolver {
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	job_list queue, done;
+	bool stopping;
+	pthread_t threads[SRV_RESOLVE_THREADS];
+	unsigned nthreads;
+	int efd;
+	srv_watch watch;
+	srv_loop *loop;
+};
+
+static void list_push(job_list *l, srv_resolve_job *j)
+{
+	j->next = NULL;
+	if (l->tail)
+		l->tail->next = j;
+	else
+		l->head = j;
+	l->tail = j;
+}
+
+static srv_resolve_job *list_pop(job_list *l)
+{
+	srv_resolve_job *j = l->head;
+
+	if (j) {
+		l->head = j->next;
+		if (!l->head)
+			l->tail = NULL;
+	}
+	return j;
+}
+
+static bool list_remove(job_list *l, srv_resolve_job *j)
+{
+	srv_resolve_job *prev = NULL;
+
+	for (srv_resolve_job *p = l->head; p; prev = p, p = p->next) {
+		if (p != j)
+			continue;
+		if (prev)
+			prev->next = p->next;
+		else
+			l->head = p->next;
+		if (l->tail == p)
+			l->tail = prev;
+		return true;
+	}
+	return false;
+}
+
+static void copy_results(srv_resolve_job *j, const struct addrinfo *ai)
+{
+	j->result.n = 0;
+	for (; ai && j->result.n < SRV_ADDRS_MAX; ai = ai->ai_next) {
+		struct sockaddr_storage *ss = &j->result.a[j->result.n];
+		if (ai->ai_family == AF_INET && ai->ai_addrlen >= sizeof(struct sockaddr_in)) {
+			memcpy(ss, ai->ai_addr, sizeof(struct sockaddr_in));
+			((struct sockaddr_in *)ss)->sin_port = htons(j->port);
+		} else if (ai->ai_family == AF_INET6 &&
+			   ai->ai_addrlen >= sizeof(struct sockaddr_in6)) {
+			memcpy(ss, ai->ai_addr, sizeof(struct sockaddr_in6));
+			((struct sockaddr_in6 *)ss)->sin6_port = htons(j->port);
+		} else {
+			continue;
+		}
+		j->result.n++;
+	}
+}
+
+static void run_job(srv_resolve_job *j)
+{
+	/* No AI_ADDRCONFIG: it hides every address on a host (or network
+	 * namespace) whose only interface is loopback. */
+	struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM};
+	struct addrinfo *ai = NULL;
+
+	j->gai_err = getaddrinfo(j->name, NULL, &hints, &ai);
+	if (j->gai_err == 0) {
+		copy_results(j, ai);
+		freeaddrinfo(ai);
+	}
+}
+
+static void *worker(void *arg)
+{
+	srv_resolver *r = arg;
+	uint64_t one = 1;
+
+	pthread_mutex_lock(&r->mu);
+	for (;;) {
+		srv_resolve_job *j;
+		while (!r->stopping && !r->queue.head)
+			pthread_cond_wait(&r->cv, &r->mu);
+		if (r->stopping)
+			break;
+		j = list_pop(&r->queue);
+		j->state = JOB_RUNNING;
+		pthread_mutex_unlock(&r->mu);
+		run_job(j);
+		pthread_mutex_lock(&r->mu);
+		j->state = JOB_DONE;
+		list_push(&r->done, j);
+		/* Wakes the loop; a full counter is impossible in practice. */
+		if (write(r->efd, &one, sizeof one) < 0)
+			(void)0;
+	}
+	pthread_mutex_unlock(&r->mu);
+	return NULL;
+}
+
+/* Loop side: run the callbacks of finished jobs. */
+static void on_done(srv_watch *w, uint32_t events)
+{
+	srv_resolver *r = w->owner;
+	uint64_t count;
+	job_list done;
+
+	if (read(r->efd, &count, sizeof count) < 0)
+		(void)0; /* EAGAIN: another wake-up already drained it */
+	pthread_mutex_lock(&r->mu);
+	done = r->done;
+	r->done.head = r->done.tail = NULL;
+	pthread_mutex_unlock(&r->mu);
+	/* A callback may cancel a job further down this private list; the
+	 * flag is checked when that job's turn comes. */
+	for (srv_resolve_job *j; (j = list_pop(&done));) {
+		if (!j->cancelled)
+			j->fn(j->owner, j->gai_err == 0 && j->result.n > 0 ? &j->result : NULL);
+		free(j);
+	}
+}
+
+static bool start_threads(srv_resolver *r, unsigned threads)
+{
+	sigset_t all, old;
+	bool ok = true;
+
+	/* Workers take no signals at all: the loop's signalfd gets them. */
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	for (r->nthreads = 0; r->nthreads < threads; r->nthreads++) {
+		if (pthread_create(&r->threads[r->nthreads], NULL, worker, r) != 0) {
+			ok = false;
+			break;
+		}
+	}
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	return ok && r->nthreads > 0;
+}
+
+srv_resolver *srv_resolver_new(srv_loop *loop, unsigned threads)
+{
+	srv_resolver *r = calloc(1, sizeof *r);
+
+	if (!r)
+		return NULL;
+	if (threads == 0 || threads > SRV_RESOLVE_THREADS)
+		threads = SRV_RESOLVE_THREADS;
+	pthread_mutex_init(&r->mu, NULL);
+	pthread_cond_init(&r->cv, NULL);
+	r->loop = loop;
+	r->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	srv_watch_init(&r->watch, on_done, r);
+	srv_watch_attach(&r->watch, r->efd);
+	if (r->efd < 0 || !srv_watch_set(loop, &r->watch, EPOLLIN) ||
+	    !start_threads(r, threads)) {
+		srv_resolver_free(r);
+		return NULL;
+	}
+	return r;
+}
+
+static void free_list(job_list *l)
+{
+	for (srv_resolve_job *j; (j = list_pop(l));)
+		free(j);
+}
+
+void srv_resolver_free(srv_resolver *r)
+{
+	if (!r)
+		return;
+	pthread_mutex_lock(&r->mu);
+	r->stopping = true;
+	pthread_cond_broadcast(&r->cv);
+	pthread_mutex_unlock(&r->mu);
+	for (unsigned i = 0; i < r->nthreads; i++)
+		pthread_join(r->threads[i], NULL);
+	free_list(&r->queue);
+	free_list(&r->done);
+	srv_watch_close(r->loop, &r->watch);
+	pthread_cond_destroy(&r->cv);
+	pthread_mutex_destroy(&r->mu);
+	free(r);
+}
+
+srv_resolve_job *srv_resolve_submit(srv_resolver *r, const char *name,
+				    uint16_t port, srv_resolve_fn fn, void *owner)
+{
+	size_t len = strlen(name);
+	srv_resolve_job *j;
+
+	if (len > NAME_MAX_LEN || !(j = calloc(1, sizeof *j)))
+		return NULL;
+	memcpy(j->name, name, len + 1);
+	j->port = port;
+	j->fn = fn;
+	j->owner = owner;
+	pthread_mutex_lock(&r->mu);
+	j->state = JOB_QUEUED;
+	list_push(&r->queue, j);
+	pthread_cond_signal(&r->cv);
+	pthread_mutex_unlock(&r->mu);
+	return j;
+}
+
+void srv_resolve_cancel(srv_resolver *r, srv_resolve_job *j)
+{
+	bool unqueued = false;
+
+	pthread_mutex_lock(&r->mu);
+	if (j->state == JOB_QUEUED)
+		unqueued = list_remove(&r->queue, j);
+	else
+		j->cancelled = true; /* worker or loop frees it later */
+	pthread_mutex_unlock(&r->mu);
+	if (unqueued)
+		free(j);
+}
+
+bool srv_resolve_literal(const char *host, uint16_t port, struct sockaddr_storage *out)
+{
+	struct sockaddr_in *in = (struct sockaddr_in *)out;
+	struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)out;
+	char buf[INET6_ADDRSTRLEN];
+	size_t len = strlen(host);
+
+	memset(out, 0, sizeof *out);
+	if (inet_pton(AF_INET, host, &in->sin_addr) == 1) {
+		in->sin_family = AF_INET;
+		in->sin_port = htons(port);
+		return true;
+	}
+	if (len >= 2 && host[0] == '[' && host[len - 1] == ']') {
+		if (len - 2 >= sizeof buf)
+			return false;
+		memcpy(buf, host + 1, len - 2);
+		buf[len - 2] = '\0';
+		host = buf;
+	}
+	if (inet_pton(AF_INET6, host, &in6->sin6_addr) == 1) {
+		in6->sin6_family = AF_INET6;
+		in6->sin6_port = htons(port);
+		return true;
+	}
+	return false;
+}
+
+/* ---- srv_lookup */
+
+static void lookup_finish(srv_lookup *lk, const srv_addrs *res, const char *reason)
+{
+	lk->active = false;
+	lk->job = NULL;
+	srv_timer_stop(lk->loop, &lk->timer);
+	lk->fn(lk, res, reason);
+}
+
+static void lookup_resolved(void *owner, const srv_addrs *res)
+{
+	srv_lookup *lk = owner;
+
+	lk->job = NULL; /* the resolver frees it after this call */
+	if (res)
+		lk->addrs = *res;
+	lookup_finish(lk, res ? &lk->addrs : NULL, "name not resolved");
+}
+
+/* Literals are answered from a zero-delay timer so the caller never sees its
+ * callback run inside srv_lookup_start; otherwise this is the deadline. */
+static void lookup_timer(srv_timer *t)
+{
+	srv_lookup *lk = t->owner;
+
+	if (lk->literal) {
+		lookup_finish(lk, &lk->addrs, NULL);
+		return;
+	}
+	srv_resolve_cancel(lk->resolver, lk->job);
+	lookup_finish(lk, NULL, "timeout");
+}
+
+void srv_lookup_init(srv_lookup *lk)
+{
+	memset(lk, 0, sizeof *lk);
+	srv_timer_init(&lk->timer, lookup_timer, lk);
+}
+
+bool srv_lookup_start(srv_lookup *lk, srv_loop *l, srv_resolver *r,
+		      const char *host, uint16_t port, unsigned timeout_ms,
+		      srv_lookup_fn fn, void *owner)
+{
+	srv_lookup_cancel(lk);
+	lk->loop = l;
+	lk->resolver = r;
+	lk->fn = fn;
+	lk->owner = owner;
+	lk->addrs.n = 0;
+	lk->literal = srv_resolve_literal(host, port, &lk->addrs.a[0]);
+	if (lk->literal) {
+		lk->addrs.n = 1;
+		srv_timer_arm(l, &lk->timer, 0);
+	} else {
+		lk->job = srv_resolve_submit(r, host, port, lookup_resolved, lk);
+		if (!lk->job)
+			return false;
+		if (timeout_ms)
+			srv_timer_arm(l, &lk->timer, timeout_ms);
+	}
+	lk->active = true;
+	return true;
+}
+
+void srv_lookup_cancel(srv_lookup *lk)
+{
+	if (!lk->active)
+		return;
+	if (lk->job)
+		srv_resolve_cancel(lk->resolver, lk->job);
+	lk->job = NULL;
+	srv_timer_stop(lk->loop, &lk->timer);
+	lk->active = false;
+}
