@@ -20,7 +20,8 @@ typedef struct s6_cidr {
 
 s6_err s6_cidr_parse(const char *text, s6_cidr *out);
 
-/* IPv4-mapped IPv6 destinations match IPv4 rules. */
+/* IPv4-mapped IPv6 destinations match IPv4 rules. (A rule written as
+ * ::ffff:a.b.c.d/96+n is parsed into the IPv4 rule a.b.c.d/n.) */
 bool s6_cidr_match(const s6_cidr *rule, const struct sockaddr *sa);
 
 #endif

@@ -48,7 +48,8 @@ s6_err s6_config_parse(s6_config *cfg, const char *text, size_t len,
 
 /* Read and parse a file. A file holding a password that is readable or
  * writable by group or others is refused (S6_ERR_CONFIG_PERMS), as is one not
- * owned by the user or root. err gets "FILENAME: problem" or "FILENAME:LINE: problem". */
+ * owned by the user or root. err gets "FILENAME: problem" or "FILENAME:LINE: problem".
+ * When the file was read but refused, cfg's credentials are wiped. */
 s6_err s6_config_load(s6_config *cfg, const char *path, char *err, size_t errlen);
 
 /* Which file to read: explicit (from -f or SOCKS6IFY_CONF) when given, else
@@ -60,7 +61,11 @@ const char *s6_config_find(const char *explicit_path, const char *xdg_home,
 			   const char *home, const char *etc_path,
 			   char *buf, size_t len);
 
-/* Set the proxy from a URL given on the command line or in the environment. */
+/* Set the proxy from a URL given on the command line or in the environment.
+ * Returns S6_ERR_URL or S6_ERR_TOO_LONG (unparsable) or
+ * S6_ERR_UNSUPPORTED_SCHEME (recognised, not implemented) with
+ * "proxy URL: reason" in err, leaving cfg unchanged. Does not touch
+ * holds_secret (the password did not come from a file). */
 s6_err s6_config_set_proxy(s6_config *cfg, const char *url, char *err, size_t errlen);
 
 /* True when a destination matches an exclude rule (goes direct). */

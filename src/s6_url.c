@@ -73,6 +73,11 @@ static s6_err parse_scheme(const char *text, s6_scheme *scheme, const char **res
 	if (len == 0)
 		return url_fail(S6_ERR_URL, why, whylen,
 				"empty scheme (known schemes: " S6_KNOWN_SCHEMES ")");
+	/* Only echo what can be a scheme (RFC 3986 characters): text like
+	 * "user:pw@socks4a://" must not put a password into an error line. */
+	if (strspn(text, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+-.") < len)
+		return url_fail(S6_ERR_URL, why, whylen,
+				"malformed scheme (known schemes: " S6_KNOWN_SCHEMES ")");
 	return url_fail(S6_ERR_URL, why, whylen, "unknown scheme '%.*s' (known schemes: "
 			S6_KNOWN_SCHEMES ")", (int)(len > 32 ? 32 : len), text);
 }
@@ -127,7 +132,7 @@ static s6_err parse_userinfo(const char *ui, size_t len, s6_proxy_url *out,
 
 	if (colon && out->scheme == S6_SCHEME_SOCKS4A)
 		return url_fail(S6_ERR_URL, why, whylen,
-				"socks4a carries a user id, not a password (no ':' before '@')");
+				"socks4a carries a user id, not a password (write ':' in a user id as %%3A)");
 	if (ulen == 0)
 		return url_fail(S6_ERR_URL, why, whylen, "empty user name before '@'");
 	err = decode_cred(ui, ulen, out->user, "user name", why, whylen);

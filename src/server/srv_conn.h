@@ -10,8 +10,8 @@
  *              in conn->down are flushed to the client;
  *   RELAY      srv_relay moves bytes between client and target;
  *   CLOSING    a refusal is flushed, the write side shut, and the rest of
- *              the client's input drained briefly so that the reply is not
- *              destroyed by a reset.
+ *              the client's input drained (two seconds at most) so that the
+ *              reply is not destroyed by a reset.
  *
  * A protocol (SOCKS4a now; SOCKS6 and CONNECT-IP later) is a srv_proto: a
  * handler table plus the size of its per-connection state. Listeners carry

@@ -93,8 +93,11 @@ static const struct bad_case {
 	{"socks5://h", S6_ERR_URL, "unknown scheme 'socks5'"},
 	{"socks4://h", S6_ERR_URL, "unknown scheme 'socks4'"},
 	{"socks4a:/h", S6_ERR_URL, "missing scheme"},
+	{"alice:secret@socks4a://h", S6_ERR_URL, "malformed scheme (known schemes: socks4a,"},
+	{"soc ks://h", S6_ERR_URL, "space or control character"},
+	{"x-1.2+y://h", S6_ERR_URL, "unknown scheme 'x-1.2+y'"},
 	{"socks4a://user:pw@h", S6_ERR_URL, "socks4a carries a user id, not a password"},
-	{"socks4a://user:@h", S6_ERR_URL, "socks4a carries a user id, not a password"},
+	{"socks4a://user:@h", S6_ERR_URL, "socks4a carries a user id, not a password (write ':' in a user id as %3A)"},
 	{"socks6://@h", S6_ERR_URL, "empty user name"},
 	{"socks6://:pw@h", S6_ERR_URL, "empty user name"},
 	{"socks6://u%4@h", S6_ERR_URL, "bad percent-escape in user name"},
@@ -145,6 +148,12 @@ static const struct bad_case {
 	{"socks4a://h?", S6_ERR_URL, "query ('?') is not allowed"},
 	{"https://h/x#frag", S6_ERR_URL, "fragment ('#') is not allowed"},
 	{"socks6://u:p#w@h", S6_ERR_URL, "percent-encode '#' in a password as %23"},
+	{"socks6://u:se?cret@h", S6_ERR_URL, "percent-encode '?' in a password as %3F"},
+	{"socks6://u:secret@h:0", S6_ERR_URL, "out of range"},
+	{"socks6://u:secret%zz@h", S6_ERR_URL, "bad percent-escape in password"},
+	{"socks6://u:secret@[zz]", S6_ERR_URL, "bad IPv6 address '[zz]'"},
+	{"socks6://u:secret@h:x", S6_ERR_URL, "bad port 'x'"},
+	{"socks4a://u:secret@h", S6_ERR_URL, "socks4a carries a user id"},
 };
 
 START_TEST(test_bad)
@@ -155,6 +164,7 @@ START_TEST(test_bad)
 
 	ck_assert_int_eq(s6_url_parse(c->text, &u, why, sizeof why), c->err);
 	ck_assert_msg(strstr(why, c->why) != NULL, "%s: got '%s', want '%s'", c->text, why, c->why);
+	ck_assert(strstr(why, "secret") == NULL && strstr(why, "cret") == NULL); /* never echoed */
 	/* A failed parse leaves nothing behind. */
 	ck_assert(all_zero((const char *)&u, sizeof u));
 }

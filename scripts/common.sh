@@ -1,0 +1,48 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Shared by demo.sh and test.sh (sourced): install what is missing, build.
+
+S6_DEPS="build-essential autoconf automake libtool pkg-config check curl python3 iproute2 procps"
+
+s6_say()
+{
+	printf '==> %s\n' "$*"
+}
+
+# Install the Debian packages that are not installed yet (apt-get update once,
+# and only when something is missing).
+s6_install_deps()
+{
+	local missing=() p
+	for p in $S6_DEPS; do
+		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||
+			missing+=("$p")
+	done
+	[ ${#missing[@]} -eq 0 ] && return 0
+	if [ "$(id -u)" != 0 ]; then
+		echo "missing packages: ${missing[*]}; run as root, or install them first" >&2
+		return 1
+	fi
+	s6_say "installing ${missing[*]}"
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -q &&
+		apt-get install -y -q --no-install-recommends "${missing[@]}"
+}
+
+# s6_build DIR [CONFIGURE ARGS...]: configure out of tree in DIR and build.
+s6_build()
+{
+	local dir=$1
+	shift
+	mkdir -p "$dir" &&
+		(cd "$dir" && ../configure -q "$@" && make -s -j2)
+}
+
+# Generate the build system when a fresh clone has none.
+s6_bootstrap()
+{
+	if [ "${1:-}" = force ] || [ ! -x configure ]; then
+		s6_say "autoreconf -fi"
+		mkdir -p m4   # git keeps no empty directory; aclocal wants it
+		autoreconf -fi
+	fi
+}

@@ -1,0 +1,267 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "config.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "s6_addr.h"
+#include "s6_socks4.h"
+#include "srv_options.h"
+#include "srv_resolve.h"
+#include "srv_socks4.h"
+
+#define PROG "socks6ify-server"
+#define TIMEOUT_MAX_S 2000000.0   /* keeps milliseconds within unsigned */
+#define MAX_CLIENTS_MAX 1000000
+
+enum {
+	OPT_SOCKS4A = 256,
+	OPT_ALLOW_USER,
+	OPT_HANDSHAKE_TIMEOUT,
+	OPT_CONNECT_TIMEOUT,
+	OPT_BIND_TIMEOUT,
+	OPT_IDLE_TIMEOUT,
+	OPT_MAX_CLIENTS,
+	OPT_BIND_ADDRESS,
+	OPT_LOG_FILE,
+	OPT_PID_FILE,
+	OPT_VERSION,
+};
+
+static const struct option long_options[] = {
+	{"socks4a", required_argument, NULL, OPT_SOCKS4A},
+	{"allow-user", required_argument, NULL, OPT_ALLOW_USER},
+	{"handshake-timeout", required_argument, NULL, OPT_HANDSHAKE_TIMEOUT},
+	{"connect-timeout", required_argument, NULL, OPT_CONNECT_TIMEOUT},
+	{"bind-timeout", required_argument, NULL, OPT_BIND_TIMEOUT},
+	{"idle-timeout", required_argument, NULL, OPT_IDLE_TIMEOUT},
+	{"max-clients", required_argument, NULL, OPT_MAX_CLIENTS},
+	{"bind-address", required_argument, NULL, OPT_BIND_ADDRESS},
+	{"log-file", required_argument, NULL, OPT_LOG_FILE},
+	{"pid-file", required_argument, NULL, OPT_PID_FILE},
+	{"quiet", no_argument, NULL, 'q'},
+	{"verbose", no_argument, NULL, 'v'},
+	{"help", no_argument, NULL, 'h'},
+	{"version", no_argument, NULL, OPT_VERSION},
+	{NULL, 0, NULL, 0},
+};
+
+/* Listener options: option value -> protocol. */
+static const struct {
+	int opt;
+	const srv_proto *proto;
+} listener_kinds[] = {
+	{OPT_SOCKS4A, &srv_socks4_proto},
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+"Usage: " PROG " --socks4a ADDR:PORT [OPTION]...\n"
+"Proxy server for socks6ify: SOCKS4 and SOCKS4a (CONNECT and BIND).\n"
+"\n"
+"  --socks4a ADDR:PORT        listen for SOCKS4/4a (repeatable; [IPv6]:PORT;\n"
+"                             port 0 lets the kernel choose, see the log)\n"
+"  --allow-user ID            accept only these user ids (repeatable)\n"
+"  --handshake-timeout SECS   time to send a complete request (default 10)\n"
+"  --connect-timeout SECS     outbound resolve + connect limit (default 30)\n"
+"  --bind-timeout SECS        wait for BIND's inbound connection (default 120)\n"
+"  --idle-timeout SECS        close relays idle this long (default 0: never)\n"
+"  --max-clients N            concurrent clients (default 1024)\n"
+"  --bind-address ADDR        address BIND listens on (default: the address\n"
+"                             the client connected to)\n"
+"  -q, --quiet                errors only; twice: nothing\n"
+"  -v, --verbose              debug output\n"
+"  --log-file FILE            append the log to FILE (default stderr)\n"
+"  --pid-file FILE            write the process id to FILE\n"
+"  -h, --help                 this help\n"
+"      --version              version\n"
+"Timeouts accept fractions (0.5); 0 disables a limit.\n");
+}
+
+static enum srv_opts_result bad(const char *opt, const char *arg, const char *what)
+{
+	fprintf(stderr, PROG ": invalid value for --%s: '%s' (%s)\n", opt, arg, what);
+	return SRV_OPTS_USAGE;
+}
+
+static bool parse_seconds(const char *arg, unsigned *ms)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(arg, &end);
+	if (errno || end == arg || *end != '\0' || !isfinite(v) || v < 0 ||
+	    v > TIMEOUT_MAX_S || arg[0] == '-' || arg[0] == '+')
+		return false;
+	*ms = (unsigned)(v * 1000.0 + 0.5);
+	if (*ms == 0 && v > 0)
+		*ms = 1; /* a tiny positive limit is still a limit */
+	return true;
+}
+
+static bool parse_count(const char *arg, unsigned *out)
+{
+	char *end;
+	unsigned long v;
+
+	if (arg[0] < '0' || arg[0] > '9')
+		return false;
+	errno = 0;
+	v = strtoul(arg, &end, 10);
+	if (errno || *end != '\0' || v < 1 || v > MAX_CLIENTS_MAX)
+		return false;
+	*out = (unsigned)v;
+	return true;
+}
+
+static enum srv_opts_result add_listener(srv_options *o, int opt, const char *arg)
+{
+	srv_listen_spec *grown;
+	socklen_t len;
+	size_t k;
+
+	for (k = 0; listener_kinds[k].opt != opt; k++)
+		;
+	grown = realloc(o->listen, (o->n_listen + 1) * sizeof *grown);
+	if (!grown) {
+		fprintf(stderr, PROG ": out of memory\n");
+		return SRV_OPTS_USAGE;
+	}
+	o->listen = grown;
+	if (!s6_addr_parse(arg, &grown[o->n_listen].addr, &len))
+		return bad(listener_kinds[k].proto->name, arg,
+			   "ADDR:PORT or [IPv6]:PORT expected");
+	grown[o->n_listen++].proto = listener_kinds[k].proto;
+	return SRV_OPTS_RUN;
+}
+
+static enum srv_opts_result add_user(srv_options *o, const char *arg)
+{
+	const char **grown;
+
+	if (strlen(arg) > S6_SOCKS4_USERID_MAX)
+		return bad("allow-user", arg, "at most 255 bytes");
+	grown = realloc(o->users, (o->cfg.n_allow_users + 1) * sizeof *grown);
+	if (!grown) {
+		fprintf(stderr, PROG ": out of memory\n");
+		return SRV_OPTS_USAGE;
+	}
+	o->users = grown;
+	grown[o->cfg.n_allow_users++] = arg;
+	o->cfg.allow_users = grown;
+	return SRV_OPTS_RUN;
+}
+
+static enum srv_opts_result timeout_opt(const char *name, const char *arg, unsigned *ms)
+{
+	if (!parse_seconds(arg, ms))
+		return bad(name, arg, "seconds expected");
+	return SRV_OPTS_RUN;
+}
+
+static enum srv_opts_result handle(srv_options *o, int opt, const char *arg)
+{
+	srv_config *cfg = &o->cfg;
+
+	switch (opt) {
+	case OPT_SOCKS4A: return add_listener(o, opt, arg);
+	case OPT_ALLOW_USER: return add_user(o, arg);
+	case OPT_HANDSHAKE_TIMEOUT: return timeout_opt("handshake-timeout", arg, &cfg->handshake_ms);
+	case OPT_CONNECT_TIMEOUT: return timeout_opt("connect-timeout", arg, &cfg->connect_ms);
+	case OPT_BIND_TIMEOUT: return timeout_opt("bind-timeout", arg, &cfg->bind_ms);
+	case OPT_IDLE_TIMEOUT: return timeout_opt("idle-timeout", arg, &cfg->idle_ms);
+	case OPT_MAX_CLIENTS:
+		if (!parse_count(arg, &cfg->max_clients))
+			return bad("max-clients", arg, "1 to 1000000 expected");
+		return SRV_OPTS_RUN;
+	case OPT_BIND_ADDRESS:
+		if (!srv_resolve_literal(arg, 0, &cfg->bind_addr))
+			return bad("bind-address", arg, "numeric IPv4 or IPv6 address expected");
+		cfg->have_bind_addr = true;
+		return SRV_OPTS_RUN;
+	case OPT_LOG_FILE: o->log_file = arg; return SRV_OPTS_RUN;
+	case OPT_PID_FILE: o->pid_file = arg; return SRV_OPTS_RUN;
+	case 'q': o->verbosity--; return SRV_OPTS_RUN;
+	case 'v': o->verbosity++; return SRV_OPTS_RUN;
+	case 'h': usage(stdout); return SRV_OPTS_DONE;
+	case OPT_VERSION: printf(PROG " " PACKAGE_VERSION "\n"); return SRV_OPTS_DONE;
+	default: return SRV_OPTS_USAGE;
+	}
+}
+
+static void defaults(srv_options *o)
+{
+	memset(o, 0, sizeof *o);
+	o->cfg.handshake_ms = 10 * 1000;
+	o->cfg.connect_ms = 30 * 1000;
+	o->cfg.bind_ms = 120 * 1000;
+	o->cfg.idle_ms = 0;
+	o->cfg.max_clients = 1024;
+}
+
+/* getopt's own messages are off so that every mistake is one line. */
+static enum srv_opts_result unknown(int opt, int argc, char **argv)
+{
+	const char *what = optind > 0 && optind - 1 < argc ? argv[optind - 1] : "?";
+
+	if (opt == ':')
+		fprintf(stderr, PROG ": option '%s' requires an argument\n", what);
+	else if (strncmp(what, "--", 2) == 0)
+		fprintf(stderr, PROG ": unknown option or unexpected argument in '%s' "
+			"(see --help)\n", what);
+	else
+		fprintf(stderr, PROG ": unknown option '-%c' (see --help)\n",
+			optopt > 0x20 && optopt < 0x7f ? optopt : '?');
+	return SRV_OPTS_USAGE;
+}
+
+enum srv_opts_result srv_options_parse(srv_options *o, int argc, char **argv)
+{
+	enum srv_opts_result r = SRV_OPTS_RUN;
+	int opt;
+
+	defaults(o);
+	opterr = 0;
+	while (r == SRV_OPTS_RUN &&
+	       (opt = getopt_long(argc, argv, ":qvh", long_options, NULL)) != -1) {
+		if (opt == '?' || opt == ':')
+			return unknown(opt, argc, argv);
+		r = handle(o, opt, optarg);
+	}
+	if (r != SRV_OPTS_RUN)
+		return r;
+	if (optind < argc) {
+		fprintf(stderr, PROG ": unexpected argument '%s' (see --help)\n", argv[optind]);
+		return SRV_OPTS_USAGE;
+	}
+	if (o->n_listen == 0) {
+		fprintf(stderr, PROG ": no listener given (use --socks4a ADDR:PORT)\n");
+		return SRV_OPTS_USAGE;
+	}
+	return SRV_OPTS_RUN;
+}
+
+void srv_options_free(srv_options *o)
+{
+	free(o->listen);
+	free(o->users);
+	o->listen = NULL;
+	o->users = NULL;
+}
+
+s6_log_level srv_options_level(const srv_options *o)
+{
+	int level = (int)S6_LOG_INFO + o->verbosity;
+
+	if (level < (int)S6_LOG_QUIET)
+		level = S6_LOG_QUIET;
+	if (level > (int)S6_LOG_DEBUG)
+		level = S6_LOG_DEBUG;
+	return (s6_log_level)level;
+}

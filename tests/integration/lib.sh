@@ -1,0 +1,470 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Shared harness for the integration scripts: sourced, never run.
+#
+# Exit statuses follow automake: 0 pass, 1 fail, 77 skip. Everything a script
+# starts (background processes, network namespaces, /etc/netns files, the
+# scratch directory) is registered here and removed by the EXIT trap, whether
+# the script passes, fails or is interrupted.
+#
+# Network use is confined to loopback and to namespaces created here, with
+# documentation addresses only (192.0.2.0/24, 198.51.100.0/24).
+
+set -u
+
+S6_SRCDIR=${S6_SRCDIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
+S6_BUILDDIR=${S6_BUILDDIR:-$PWD}
+S6_SANITIZERS=${S6_SANITIZERS:-no}
+S6_NAME=$(basename "$0" .sh)
+S6_BIN=$S6_BUILDDIR/socks6ify
+S6_SERVER_BIN=${S6_SERVER_BIN:-$S6_BUILDDIR/socks6ify-server}
+# Debian's interpreter, not a version manager's wrapper script, when present.
+S6_PYTHON=${S6_PYTHON:-$(command -v /usr/bin/python3 || command -v python3 || echo python3)}
+S6_TMP=$(mktemp -d "${TMPDIR:-/tmp}/s6-$S6_NAME.XXXXXX") || exit 99
+chmod 755 "$S6_TMP"   # readable by the programs the namespaces run
+S6_PIDS=()
+S6_NETNS=()
+S6_LOGS=()
+S6_CHECKS=0
+
+# Third-party programs run under the ASan runtime (the shim needs it first in
+# LD_PRELOAD); their own leaks are not ours to report.
+s6_wrapped_env=()
+if [ "$S6_SANITIZERS" = yes ]; then
+	s6_wrapped_env=(ASAN_OPTIONS=detect_leaks=0)
+fi
+
+# ---------------------------------------------------------------------------
+# Results
+
+pass()
+{
+	S6_CHECKS=$((S6_CHECKS + 1))
+	echo "ok $S6_CHECKS - $*"
+}
+
+skip()
+{
+	echo "SKIP: $S6_NAME: $*"
+	exit 77
+}
+
+# Print the logs registered with track_log (and any extra files given), then fail.
+fail()
+{
+	local msg=$1 f
+	shift
+	echo "FAIL: $S6_NAME: $msg"
+	for f in "${S6_LOGS[@]}" "$@"; do
+		[ -s "$f" ] || continue
+		echo "----- $f (last 40 lines)"
+		tail -n 40 "$f"
+	done
+	echo "-----"
+	exit 1
+}
+
+track_log()
+{
+	S6_LOGS+=("$@")
+}
+
+# Any sanitizer report in a log we collected is a bug in our code.
+check_sanitizer_reports()
+{
+	local f
+	for f in "${S6_LOGS[@]}" "$S6_TMP"/*.err; do
+		[ -f "$f" ] || continue
+		if grep -qE 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$f"; then
+			fail "sanitizer report in $f"
+		fi
+	done
+}
+
+# End of a script: everything passed.
+finish()
+{
+	check_sanitizer_reports
+	echo "PASS: $S6_NAME: $S6_CHECKS checks"
+	exit 0
+}
+
+# ---------------------------------------------------------------------------
+# Preconditions
+
+require_root()
+{
+	[ "$(id -u)" = 0 ] || skip "needs root"
+}
+
+require_cmd()
+{
+	local c
+	for c in "$@"; do
+		command -v "$c" >/dev/null 2>&1 || skip "needs $c"
+	done
+}
+
+require_netns()
+{
+	require_root
+	require_cmd ip timeout
+	local probe=s6chk-$$
+	if ! ip netns add "$probe" 2>/dev/null; then
+		skip "ip netns unusable"
+	fi
+	if ! ip netns exec "$probe" ip link set lo up 2>/dev/null; then
+		ip netns del "$probe" 2>/dev/null
+		skip "ip netns exec unusable"
+	fi
+	ip netns del "$probe"
+}
+
+require_built()
+{
+	local f
+	for f in "$@"; do
+		[ -x "$f" ] || fail "not built: $f (S6_BUILDDIR=$S6_BUILDDIR)"
+	done
+}
+
+# curl links p11-kit, whose constructor takes glibc's locale lock and
+# allocates; with the ASan runtime preloaded into an uninstrumented program,
+# that first malloc initialises ASan, which takes the same lock again, and
+# curl hangs before main() - with or without socks6ify. When that happens
+# here, curl checks are left out of the sanitizer run (the ASan-built
+# s6_probe covers the C client paths instead).
+S6_CURL_OK=
+curl_usable()
+{
+	if [ -z "$S6_CURL_OK" ]; then
+		S6_CURL_OK=yes
+		if [ "$S6_SANITIZERS" = yes ]; then
+			local rt
+			rt=$(ldd "$S6_BIN" | awk '/libasan/ { print $3; exit }')
+			env LD_PRELOAD="$rt" ASAN_OPTIONS=detect_leaks=0 timeout 5 curl --version \
+				>/dev/null 2>&1 || S6_CURL_OK=no
+		fi
+	fi
+	[ "$S6_CURL_OK" = yes ] && return 0
+	if [ -z "${S6_CURL_NOTED:-}" ]; then
+		S6_CURL_NOTED=1
+		echo "# curl checks left out: curl hangs before main() with the ASan runtime preloaded (p11-kit), socks6ify or not"
+	fi
+	return 1
+}
+
+# HTTP_GET URL...: prints each page; curl, or a Python stand-in where curl
+# cannot run (see curl_usable). HTTP_CLIENT names it for messages.
+s6_http_get_setup()
+{
+	if curl_usable; then
+		HTTP_GET=(curl -sS --max-time 15)
+		HTTP_CLIENT=curl
+		return
+	fi
+	cat >"$S6_TMP/http_get.py" <<-'EOF'
+	import sys, urllib.request
+	for url in sys.argv[1:]:
+	    sys.stdout.write(urllib.request.urlopen(url, timeout=15).read().decode("latin-1"))
+	EOF
+	HTTP_GET=("$S6_PYTHON" "$S6_TMP/http_get.py")
+	HTTP_CLIENT="python urllib (curl cannot run under the preloaded ASan runtime)"
+}
+
+# ---------------------------------------------------------------------------
+# Processes
+
+# bg_start NAME [--ns NS] CMD...: run CMD in the background (inside NS when
+# given), stdout to $S6_TMP/NAME.out, stderr to $S6_TMP/NAME.err. Sets BG_PID.
+bg_start()
+{
+	local name=$1
+	shift
+	local pre=()
+	if [ "${1:-}" = --ns ]; then
+		pre=(ip netns exec "$2")
+		shift 2
+	fi
+	"${pre[@]}" "$@" >"$S6_TMP/$name.out" 2>"$S6_TMP/$name.err" </dev/null &
+	BG_PID=$!
+	S6_PIDS+=("$BG_PID")
+	track_log "$S6_TMP/$name.out" "$S6_TMP/$name.err"
+}
+
+# Stop one tracked process: TERM, up to 5 s grace, then KILL.
+bg_stop()
+{
+	local pid=$1 i
+	kill -TERM "$pid" 2>/dev/null || return 0
+	for i in $(seq 50); do
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	kill -KILL "$pid" 2>/dev/null
+	wait "$pid" 2>/dev/null
+	return 0
+}
+
+# wait_for_log PATTERN FILE TIMEOUT: true once FILE has a line matching the
+# extended regex PATTERN, false after TIMEOUT seconds.
+wait_for_log()
+{
+	local pattern=$1 file=$2 timeout=$3
+	local tries=$((timeout * 10)) i
+	for i in $(seq "$tries"); do
+		grep -qE -- "$pattern" "$file" 2>/dev/null && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# start_server [--ns NS] ARGS...: run socks6ify-server, wait for its first
+# "listening socks4a ADDR:PORT" line and export S6_SERVER_PORT, S6_SERVER_PID
+# and S6_SERVER_LOG (its stderr).
+start_server()
+{
+	local ns=()
+	if [ "${1:-}" = --ns ]; then
+		ns=(--ns "$2")
+		shift 2
+	fi
+	require_built "$S6_SERVER_BIN"
+	bg_start server "${ns[@]}" "$S6_SERVER_BIN" "$@"
+	S6_SERVER_PID=$BG_PID
+	S6_SERVER_LOG=$S6_TMP/server.err
+	if ! wait_for_log 'listening socks4a [^ ]+:[0-9]+' "$S6_SERVER_LOG" 10; then
+		fail "socks6ify-server did not report listening within 10 s"
+	fi
+	S6_SERVER_PORT=$(sed -nE 's/.*listening socks4a [^ ]*:([0-9]+).*/\1/p' "$S6_SERVER_LOG" | head -n 1)
+	export S6_SERVER_PORT S6_SERVER_PID S6_SERVER_LOG
+}
+
+# s6 [--ns NS] [ENV=VAL...] ARGS...: the command under test, with the
+# environment wrapped programs need; output is the caller's to redirect.
+s6()
+{
+	local pre=()
+	if [ "${1:-}" = --ns ]; then
+		pre=(ip netns exec "$2")
+		shift 2
+	fi
+	"${pre[@]}" env "${s6_wrapped_env[@]}" timeout 30 "$S6_BIN" "$@"
+}
+
+# run NAME CMD...: run CMD (bounded by the caller's timeout), capture
+# stdout/stderr into $S6_TMP/NAME.{out,err}; sets RC, OUT, ERR.
+run()
+{
+	local name=$1
+	shift
+	S6_LAST=$name
+	"$@" >"$S6_TMP/$name.out" 2>"$S6_TMP/$name.err" </dev/null
+	RC=$?
+	OUT=$(cat "$S6_TMP/$name.out")
+	ERR=$(cat "$S6_TMP/$name.err")
+}
+
+# Assertions over the last run (they print its output when they fail).
+S6_LAST=none
+fail_last()
+{
+	fail "$1" "$S6_TMP/$S6_LAST.out" "$S6_TMP/$S6_LAST.err"
+}
+
+expect_rc()
+{
+	local want=$1 what=$2
+	[ "$RC" = "$want" ] || fail_last "$what: exit status $RC, expected $want"
+	pass "$what"
+}
+
+# expect_out PATTERN WHAT / expect_err PATTERN WHAT: extended regex in stdout/stderr.
+expect_out()
+{
+	grep -qE -- "$1" "$S6_TMP/$S6_LAST.out" || fail_last "$2: stdout lacks /$1/"
+	pass "$2"
+}
+
+expect_err()
+{
+	grep -qE -- "$1" "$S6_TMP/$S6_LAST.err" || fail_last "$2: stderr lacks /$1/"
+	pass "$2"
+}
+
+# ---------------------------------------------------------------------------
+# Clean-up, always
+
+s6_cleanup()
+{
+	local rc=$? pid ns
+	trap - EXIT INT TERM HUP
+	for pid in "${S6_PIDS[@]}"; do
+		kill -TERM "$pid" 2>/dev/null
+	done
+	for pid in "${S6_PIDS[@]}"; do
+		bg_stop "$pid"
+	done
+	for ns in "${S6_NETNS[@]}"; do
+		# Whatever still runs inside a namespace we made is ours.
+		for pid in $(ip netns pids "$ns" 2>/dev/null); do
+			kill -KILL "$pid" 2>/dev/null
+		done
+		ip netns del "$ns" 2>/dev/null
+		rm -rf "/etc/netns/$ns"
+	done
+	if [ "${S6_KEEP:-0}" = 1 ]; then
+		echo "kept $S6_TMP"
+	else
+		rm -rf "$S6_TMP"
+	fi
+	exit "$rc"
+}
+trap s6_cleanup EXIT
+trap 'exit 1' INT TERM HUP
+
+# ---------------------------------------------------------------------------
+# Namespaced topology
+#
+#   s6c-PID (client)            s6p-PID (proxy)              s6w-PID (server)
+#   vc0 192.0.2.2/24 ---- vp0 192.0.2.1/24                   
+#                             vp1 198.51.100.1/24 ---- vw0 198.51.100.2/24
+#
+# The proxy namespace never forwards, and the client has no route beyond
+# 192.0.2.0/24: the proxy is the only way out. Only the proxy namespace
+# resolves web.s6test (its /etc/hosts); the client's resolv.conf points at a
+# recorder on 192.0.2.1:53 that logs every packet it receives, so a name
+# lookup escaping the shim is caught.
+
+NS_C=s6c-$$
+NS_P=s6p-$$
+NS_W=s6w-$$
+C_ADDR=192.0.2.2
+P_ADDR=192.0.2.1
+P_ADDR_W=198.51.100.1
+W_ADDR=198.51.100.2
+W_PORT=8080
+W_NAME=web.s6test
+W_NAME2=web2.s6test   # the same server under a second name
+TOKEN=s6token-$$-$RANDOM$RANDOM
+DNS_LOG=$S6_TMP/dns-recorder.log
+
+s6_ns_add()
+{
+	ip netns add "$1" || fail "cannot create namespace $1"
+	S6_NETNS+=("$1")
+	ip netns exec "$1" ip link set lo up || fail "cannot bring lo up in $1"
+}
+
+s6_ns_files()
+{
+	mkdir -p "/etc/netns/$NS_P" "/etc/netns/$NS_C" || fail "cannot create /etc/netns files"
+	printf '127.0.0.1 localhost\n%s %s %s\n' "$W_ADDR" "$W_NAME" "$W_NAME2" >"/etc/netns/$NS_P/hosts"
+	# The proxy's own lookups of other names fail at once, and never reach
+	# the recorder (which listens on the client side only).
+	printf 'nameserver 127.0.0.1\noptions timeout:1 attempts:1\n' >"/etc/netns/$NS_P/resolv.conf"
+	printf 'nameserver %s\noptions timeout:1 attempts:1\n' "$P_ADDR" >"/etc/netns/$NS_C/resolv.conf"
+}
+
+s6_ns_links()
+{
+	ip link add vc0 netns "$NS_C" type veth peer name vp0 netns "$NS_P" &&
+	ip link add vp1 netns "$NS_P" type veth peer name vw0 netns "$NS_W" &&
+	ip -n "$NS_C" addr add "$C_ADDR/24" dev vc0 &&
+	ip -n "$NS_P" addr add "$P_ADDR/24" dev vp0 &&
+	ip -n "$NS_P" addr add "$P_ADDR_W/24" dev vp1 &&
+	ip -n "$NS_W" addr add "$W_ADDR/24" dev vw0 &&
+	ip -n "$NS_C" link set vc0 up &&
+	ip -n "$NS_P" link set vp0 up &&
+	ip -n "$NS_P" link set vp1 up &&
+	ip -n "$NS_W" link set vw0 up &&
+	ip netns exec "$NS_P" sh -c 'echo 0 > /proc/sys/net/ipv4/ip_forward' ||
+		fail "cannot set up the namespace links"
+}
+
+# The leak detector: logs every UDP datagram and TCP connection to the
+# client's nameserver, 192.0.2.1:53.
+s6_dns_recorder()
+{
+	cat >"$S6_TMP/dns_recorder.py" <<-'EOF'
+	import selectors, socket, sys
+	log = open(sys.argv[1], "a", buffering=1)
+	def qname(msg):
+	    labels, i = [], 12
+	    while i < len(msg) and msg[i] and len(labels) < 64:
+	        labels.append(msg[i + 1:i + 1 + msg[i]].decode("ascii", "replace"))
+	        i += 1 + msg[i]
+	    qtype = int.from_bytes(msg[i + 1:i + 3], "big") if i + 3 <= len(msg) else -1
+	    return "%s type %d" % (".".join(labels) or "?", qtype)
+	sel = selectors.DefaultSelector()
+	u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+	u.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+	u.bind((sys.argv[2], 53))
+	t = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+	t.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+	t.bind((sys.argv[2], 53))
+	t.listen(16)
+	sel.register(u, selectors.EVENT_READ)
+	sel.register(t, selectors.EVENT_READ)
+	print("recorder ready", file=sys.stderr, flush=True)
+	while True:
+	    for key, _ in sel.select():
+	        if key.fileobj is u:
+	            data, peer = u.recvfrom(65535)
+	            log.write("udp from %s:%d %d bytes query %s\n" % (peer[0], peer[1], len(data), qname(data)))
+	        else:
+	            c, peer = t.accept()
+	            log.write("tcp from %s:%d\n" % peer)
+	            c.close()
+	EOF
+	: >"$DNS_LOG"
+	track_log "$DNS_LOG"
+	bg_start dns-recorder --ns "$NS_P" "$S6_PYTHON" "$S6_TMP/dns_recorder.py" "$DNS_LOG" "$P_ADDR"
+	wait_for_log 'recorder ready' "$S6_TMP/dns-recorder.err" 10 ||
+		fail "the DNS recorder did not start"
+}
+
+s6_web_server()
+{
+	mkdir -p "$S6_TMP/www"
+	printf '<html><body>%s</body></html>\n' "$TOKEN" >"$S6_TMP/www/index.html"
+	bg_start web --ns "$NS_W" "$S6_PYTHON" -u -m http.server "$W_PORT" \
+		--bind "$W_ADDR" --directory "$S6_TMP/www"
+	wait_for_log 'Serving HTTP' "$S6_TMP/web.out" 10 ||
+		fail "the web server did not start"
+}
+
+# Build the topology, the recorder and the web server.
+netns_setup()
+{
+	require_netns
+	s6_ns_add "$NS_C"
+	s6_ns_add "$NS_P"
+	s6_ns_add "$NS_W"
+	s6_ns_files
+	s6_ns_links
+	s6_dns_recorder
+	s6_web_server
+}
+
+# The recorder must have seen nothing from the client's address. (A
+# connection from the proxy's own address is one the client asked the proxy
+# to make, not a leak.)
+expect_no_dns_leak()
+{
+	local leaks
+	sleep 0.2   # a datagram sent just before is delivered by now
+	leaks=$(grep -F "from $C_ADDR:" "$DNS_LOG")
+	if [ -n "$leaks" ]; then
+		fail "DNS leaked from the client namespace: $(echo "$leaks" | sort -u | tr '\n' ';')"
+	fi
+	pass "${1:-no DNS packet reached the recorder}"
+}
+
+# A namespace with only loopback, for tests that want fixed ports on
+# 127.0.0.1 without meeting anything else running on the machine.
+NS_L=s6l-$$
+netns_loopback()
+{
+	require_netns
+	s6_ns_add "$NS_L"
+}
