@@ -19,6 +19,8 @@ S6_BIN=$S6_BUILDDIR/socks6ify
 S6_SERVER_BIN=${S6_SERVER_BIN:-$S6_BUILDDIR/socks6ify-server}
 # Debian's interpreter, not a version manager's wrapper script, when present.
 S6_PYTHON=${S6_PYTHON:-$(command -v /usr/bin/python3 || command -v python3 || echo python3)}
+# Python's output reaches the logs as it is written, not at exit.
+export PYTHONUNBUFFERED=1
 S6_TMP=$(mktemp -d "${TMPDIR:-/tmp}/s6-$S6_NAME.XXXXXX") || exit 99
 chmod 755 "$S6_TMP"   # readable by the programs the namespaces run
 S6_PIDS=()
@@ -80,9 +82,14 @@ check_sanitizer_reports()
 	done
 }
 
-# End of a script: everything passed.
+# End of a script: everything passed. The background processes are stopped
+# first, so what a sanitizer says at their exit (leaks) is checked too.
 finish()
 {
+	local pid
+	for pid in "${S6_PIDS[@]}"; do
+		bg_stop "$pid"
+	done
 	check_sanitizer_reports
 	echo "PASS: $S6_NAME: $S6_CHECKS checks"
 	exit 0
@@ -239,8 +246,8 @@ start_server()
 	export S6_SERVER_PORT S6_SERVER_PID S6_SERVER_LOG
 }
 
-# s6 [--ns NS] [ENV=VAL...] ARGS...: the command under test, with the
-# environment wrapped programs need; output is the caller's to redirect.
+# s6 [--ns NS] ARGS...: socks6ify ARGS (inside NS when given), bounded, with
+# the environment wrapped programs need.
 s6()
 {
 	local pre=()
@@ -326,7 +333,7 @@ trap 'exit 1' INT TERM HUP
 # Namespaced topology
 #
 #   s6c-PID (client)            s6p-PID (proxy)              s6w-PID (server)
-#   vc0 192.0.2.2/24 ---- vp0 192.0.2.1/24                   
+#   vc0 192.0.2.2/24 ---- vp0 192.0.2.1/24
 #                             vp1 198.51.100.1/24 ---- vw0 198.51.100.2/24
 #
 # The proxy namespace never forwards, and the client has no route beyond
