@@ -21,6 +21,18 @@ struct s6p_ai_block {
 static pthread_mutex_t s6p_ai_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct s6p_ai_block *s6p_ai_blocks;
 
+/* The lock is only held for list surgery, but a fork from another thread
+ * at that moment must not leave the child with a lock nobody will release. */
+static void s6p_ai_atfork_child(void)
+{
+	pthread_mutex_init(&s6p_ai_lock, NULL);
+}
+
+__attribute__((constructor)) static void s6p_ai_ctor(void)
+{
+	pthread_atfork(NULL, NULL, s6p_ai_atfork_child);
+}
+
 static struct addrinfo *s6p_ai_build(struct addrinfo *tmpl, uint32_t serial,
 				     const char *canon)
 {

@@ -105,10 +105,18 @@ const struct s6p_state *s6p_state(void)
 	return &s6p_st;
 }
 
+/* A thread resolving the proxy may hold the cache lock when another thread
+ * forks; the child has no such thread, so it starts with a fresh lock. */
+static void s6p_state_atfork_child(void)
+{
+	pthread_mutex_init(&s6p_proxy_cache.lock, NULL);
+}
+
 __attribute__((constructor)) static void s6p_state_ctor(void)
 {
 	(void)s6p_real();
 	(void)s6p_state();
+	pthread_atfork(NULL, NULL, s6p_state_atfork_child);
 }
 
 static int s6p_proxy_resolve(const s6_proxy_url *url, s6_err *err)

@@ -12,14 +12,15 @@
 static struct {
 	s6_log_level level;
 	s6_log_sink sink;
+	int fd;
 	char prefix[32];
-} s6_logger = {S6_LOG_ERROR, NULL, "socks6ify"};
+} s6_logger = {S6_LOG_ERROR, NULL, STDERR_FILENO, "socks6ify"};
 
-static void s6_log_stderr(const char *line, size_t len)
+static void s6_log_write_fd(const char *line, size_t len)
 {
 	int saved = errno; /* logging must never change what the program sees */
 	while (len > 0) {
-		ssize_t n = write(STDERR_FILENO, line, len);
+		ssize_t n = write(s6_logger.fd, line, len);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0)
@@ -33,6 +34,7 @@ static void s6_log_stderr(const char *line, size_t len)
 void s6_log_set_level(s6_log_level level) { s6_logger.level = level; }
 s6_log_level s6_log_get_level(void) { return s6_logger.level; }
 void s6_log_set_sink(s6_log_sink sink) { s6_logger.sink = sink; }
+void s6_log_set_fd(int fd) { s6_logger.fd = fd; }
 
 void s6_log_set_prefix(const char *prefix)
 {
@@ -62,7 +64,7 @@ void s6_log(s6_log_level level, const char *fmt, ...)
 	n = (int)strlen(line);
 	line[n++] = '\n';
 	line[n] = '\0';
-	(s6_logger.sink ? s6_logger.sink : s6_log_stderr)(line, (size_t)n);
+	(s6_logger.sink ? s6_logger.sink : s6_log_write_fd)(line, (size_t)n);
 	errno = saved;
 }
 

@@ -23,7 +23,8 @@ typedef void (*s6_log_sink)(const char *line, size_t len);
 
 void s6_log_set_level(s6_log_level level);
 s6_log_level s6_log_get_level(void);
-void s6_log_set_sink(s6_log_sink sink);       /* NULL: write(2) to stderr */
+void s6_log_set_sink(s6_log_sink sink);       /* NULL: write(2) to the log fd */
+void s6_log_set_fd(int fd);                    /* the default sink's fd (2) */
 void s6_log_set_prefix(const char *prefix);    /* e.g. "socks6ify"; copied */
 bool s6_log_enabled(s6_log_level level);
 

@@ -21,22 +21,6 @@
 static int log_fd = -1;
 static bool pid_written;
 
-static void file_sink(const char *line, size_t len)
-{
-	int saved = errno;
-
-	while (len > 0) {
-		ssize_t n = write(log_fd, line, len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		line += n;
-		len -= (size_t)n;
-	}
-	errno = saved;
-}
-
 static bool setup_log(const srv_options *o)
 {
 	s6_log_set_prefix("socks6ify-server");
@@ -49,7 +33,7 @@ static bool setup_log(const srv_options *o)
 			o->log_file, strerror(errno));
 		return false;
 	}
-	s6_log_set_sink(file_sink);
+	s6_log_set_fd(log_fd);
 	return true;
 }
 

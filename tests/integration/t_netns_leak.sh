@@ -24,7 +24,9 @@ pass "the client namespace can reach only 192.0.2.0/24"
 cat >"$S6_TMP/mix.py" <<'PYEOF'
 import ctypes, errno, socket, sys
 name, port, token, ns = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]
-libc = ctypes.CDLL("libc.so.6", use_errno=True)
+# The global scope, as a program linked against these functions sees them
+# (CDLL("libc.so.6") would look inside libc only, past any preloaded hook).
+libc = ctypes.CDLL(None, use_errno=True)
 def report(check, good, detail=""):
     print("%s %s %s" % ("ok" if good else "not ok", check, detail), flush=True)
 def check(fn):
@@ -95,24 +97,42 @@ def udp_connected_blocked():
             report("udp_connected_blocked", e.errno == errno.EACCES, "errno %s" % e.errno)
 
 # glibc's resolver API: these lookups run inside libc, where no hook on
-# connect/sendto sees them; the recorder tells whether they went out.
+# connect/sendto sees their packets. With remote DNS, res_* must fail
+# without sending, and getaddrinfo_a must answer with a placeholder.
 @check
 def res_query():
     buf = ctypes.create_string_buffer(512)
     n = libc.res_query(b"res-query.s6test", 1, 1, buf, 512)
     n2 = libc.res_search(b"res-search.s6test", 1, 28, buf, 512)
-    report("res_query", True, "returned %d, %d" % (n, n2))
+    report("res_query", n < 0 and n2 < 0, "res_query %d, res_search %d" % (n, n2))
+
+class addrinfo(ctypes.Structure):
+    pass
+addrinfo._fields_ = [("ai_flags", ctypes.c_int), ("ai_family", ctypes.c_int),
+                     ("ai_socktype", ctypes.c_int), ("ai_protocol", ctypes.c_int),
+                     ("ai_addrlen", ctypes.c_uint32), ("ai_addr", ctypes.c_void_p),
+                     ("ai_canonname", ctypes.c_char_p),
+                     ("ai_next", ctypes.POINTER(addrinfo))]
+class gaicb(ctypes.Structure):
+    _fields_ = [("ar_name", ctypes.c_char_p), ("ar_service", ctypes.c_char_p),
+                ("ar_request", ctypes.c_void_p), ("ar_result", ctypes.POINTER(addrinfo)),
+                ("reserved", ctypes.c_char * 64)]
 
 @check
 def getaddrinfo_a():
-    class gaicb(ctypes.Structure):
-        _fields_ = [("ar_name", ctypes.c_char_p), ("ar_service", ctypes.c_char_p),
-                    ("ar_request", ctypes.c_void_p), ("ar_result", ctypes.c_void_p),
-                    ("reserved", ctypes.c_char * 64)]
     cb = gaicb(b"gai-a.s6test", b"8080", None, None)
     arr = (ctypes.POINTER(gaicb) * 1)(ctypes.pointer(cb))
     r = libc.getaddrinfo_a(0, arr, 1, None)   # GAI_WAIT
-    report("getaddrinfo_a", True, "returned %d, gai_error %d" % (r, libc.gai_error(ctypes.pointer(cb))))
+    err = libc.gai_error(ctypes.pointer(cb))
+    addrs = []
+    ai = cb.ar_result
+    while err == 0 and ai:
+        raw = ctypes.string_at(ai.contents.ai_addr, ai.contents.ai_addrlen)
+        fam = int.from_bytes(raw[:2], "little")
+        addrs.append(socket.inet_ntop(fam, raw[4:8] if fam == socket.AF_INET else raw[8:24]))
+        ai = ai.contents.ai_next
+    good = r == 0 and err == 0 and addrs and all(a.startswith(("24", "25", "100::")) for a in addrs)
+    report("getaddrinfo_a", good, "returned %d, gai_error %d, %s" % (r, err, addrs))
 
 @check
 def tcp_dns_via_proxy():
