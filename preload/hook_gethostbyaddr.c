@@ -52,5 +52,6 @@ S6P_HOOK int gethostbyaddr_r(const void *addr, socklen_t len, int af, struct hos
 		return S6P_REAL(gethostbyaddr_r)(addr, len, af, he, buf, buflen, result, herr);
 	*result = r ? he : NULL;
 	*herr = r ? 0 : (err == ERANGE ? NETDB_INTERNAL : HOST_NOT_FOUND);
+	h_errno = *herr; /* some callers read the global instead */
 	return r ? 0 : err;
 }

@@ -24,16 +24,16 @@ static int s6p_he_remote(const char *name, int af, struct hostent *he, char *buf
 
 	*result = NULL;
 	if (af != AF_INET && af != AF_INET6) {
-		*herr = NO_RECOVERY;
+		*herr = h_errno = NO_RECOVERY;
 		return EAFNOSUPPORT;
 	}
 	if (!s6p_resolve_serial(name, &serial)) {
-		*herr = HOST_NOT_FOUND;
+		*herr = h_errno = HOST_NOT_FOUND; /* some callers read the global */
 		return ENOENT;
 	}
 	s6p_resolve_addr(serial, af, addr);
 	if (s6p_hostent_fill(he, buf, buflen, name, af, addr) != 0) {
-		*herr = NETDB_INTERNAL;
+		*herr = h_errno = NETDB_INTERNAL;
 		return ERANGE;
 	}
 	*result = he;

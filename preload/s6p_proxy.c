@@ -125,6 +125,9 @@ static int s6p_connect_sync(int fd, const struct s6p_target *t)
 	int64_t left = deadline - s6_now_ms();
 	if (s6_hs_run(&hs, fd, &s6p_real_io, left > 0 ? (int)left : 0) != S6_HS_DONE) {
 		s6p_disconnect(fd);
+		if (hs.err == S6_ERR_PROXY_TIMEOUT) /* name the setting, not what was left of it */
+			snprintf(hs.why, sizeof hs.why, "no answer from proxy within %u ms",
+				 s6p_state()->cfg.connect_timeout_ms);
 		return s6p_fail(t, s6p_hs_errno(&hs), hs.why);
 	}
 	s6p_fdtab_lock();

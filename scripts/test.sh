@@ -46,7 +46,8 @@ run_suite build-san --enable-sanitizers
 passed=$(count 'PASS|XFAIL')
 failed=$(count 'FAIL|XPASS|ERROR')
 skipped=$(count 'SKIP')
-echo "socks6ify: $passed passed, $failed failed, $skipped skipped (build/ and build-san/)"
+echo "socks6ify: results of build/ and build-san/ together:"
+echo "socks6ify: $passed passed, $failed failed, $skipped skipped"
 if [ ${#failed_builds[@]} -gt 0 ] || [ "$failed" != 0 ]; then
 	echo "socks6ify: FAILED: ${failed_builds[*]}" >&2
 	exit 1

@@ -170,6 +170,7 @@ for c in getaddrinfo gethostbyname gethostbyname_ex fetch_by_name unknown_name_r
 	*) fail_last "python: $line" ;;
 	esac
 done
+expect_err 'res_query\(res-query\.s6test\): refused' "the refused res_query is logged"
 
 run getent-hosts s6 --ns "$NS_C" -p "$PROXY" getent hosts getent.s6test
 expect_rc 0 "getent hosts answers"
