@@ -43,9 +43,34 @@ find build build-san -name '*.trs' -delete 2>/dev/null
 run_suite build
 run_suite build-san --enable-sanitizers
 
+# The installed layout: socks6ify must find libsocks6ify.so in $(pkglibdir)
+# of its own prefix, not in the build tree.
+install_check()
+{
+	local root=$PWD/build-inst/root preload
+	s6_say "install check in build-inst/"
+	rm -rf build-inst
+	if ! s6_build build-inst --prefix="$root" || ! (cd build-inst && make -s install >/dev/null); then
+		failed_builds+=("build-inst (install)")
+		return
+	fi
+	preload=$(SOCKS6IFY_CONF= "$root/bin/socks6ify" -q -p socks4a://127.0.0.1:1 sh -c 'echo "$LD_PRELOAD"')
+	if [ "$preload" = "$root/lib/socks6ify/libsocks6ify.so" ] && [ -f "$preload" ]; then
+		echo "PASS: installed socks6ify preloads $preload"
+		install_result=PASS
+	else
+		echo "FAIL: installed socks6ify preloads '$preload', expected $root/lib/socks6ify/libsocks6ify.so"
+		failed_builds+=("build-inst (library lookup)")
+		install_result=FAIL
+	fi
+}
+install_result=FAIL
+install_check
+
 passed=$(count 'PASS|XFAIL')
 failed=$(count 'FAIL|XPASS|ERROR')
 skipped=$(count 'SKIP')
+if [ "$install_result" = PASS ]; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
 echo "socks6ify: results of build/ and build-san/ together:"
 echo "socks6ify: $passed passed, $failed failed, $skipped skipped"
 if [ ${#failed_builds[@]} -gt 0 ] || [ "$failed" != 0 ]; then

@@ -31,6 +31,9 @@ static const struct {
 	[S6_ERR_BLOCKED] = {"blocked: no direct connection allowed (fail closed)", EACCES},
 	[S6_ERR_STALE_PLACEHOLDER] = {"placeholder address no longer maps to a name", EHOSTUNREACH},
 	[S6_ERR_IO] = {"system call failed", EIO},
+	[S6_ERR_PROXY_FAILURE] = {"general proxy failure", ECONNREFUSED},
+	[S6_ERR_CMD_UNSUPPORTED] = {"command not supported by proxy", EOPNOTSUPP},
+	[S6_ERR_TARGET_TIMEOUT] = {"proxy's connection attempt timed out", ETIMEDOUT},
 };
 
 const char *s6_strerror(s6_err err)

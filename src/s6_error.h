@@ -29,6 +29,9 @@ typedef enum s6_err {
 	S6_ERR_BLOCKED,          /* policy: fail closed (no direct path allowed) */
 	S6_ERR_STALE_PLACEHOLDER,/* a placeholder address whose name was recycled */
 	S6_ERR_IO,               /* local system call failure; errno kept aside */
+	S6_ERR_PROXY_FAILURE,    /* proxy reported a general failure (SOCKS6 code 1) */
+	S6_ERR_CMD_UNSUPPORTED,  /* proxy does not support the command (SOCKS6 code 7) */
+	S6_ERR_TARGET_TIMEOUT,   /* proxy's connection attempt to the target timed out */
 	S6_ERR__COUNT
 } s6_err;
 

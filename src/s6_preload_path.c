@@ -28,8 +28,9 @@ static bool s6_running_from_build_tree(void)
 	if (!slash)
 		return false;
 	*slash = '\0';
-	size_t blen = strlen(S6_BUILDDIR);
-	return strncmp(exe, S6_BUILDDIR, blen) == 0 && (exe[blen] == '\0' || exe[blen] == '/');
+	/* Exactly the build directory (or libtool's .libs in it): an install
+	 * prefix below the build directory is not the build tree. */
+	return strcmp(exe, S6_BUILDDIR) == 0 || strcmp(exe, S6_BUILDDIR "/.libs") == 0;
 }
 
 bool s6_preload_find(char *buf, size_t len)
