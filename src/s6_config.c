@@ -17,6 +17,7 @@ void s6_config_defaults(s6_config *cfg)
 	cfg->has_log_level = false;
 	cfg->log_level = S6_LOG_ERROR;
 	cfg->fail = S6_FAIL_CLOSED;
+	cfg->stack.tfo = true;
 }
 
 s6_err s6_cfg_fail(struct s6_cfg_ctx *ctx, const char *fmt, ...)

@@ -7,6 +7,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include "s6_cidr.h"
 #include "s6_error.h"
 #include "s6_log.h"
@@ -19,6 +20,25 @@
 
 typedef enum s6_dns_mode { S6_DNS_REMOTE = 0, S6_DNS_LOCAL } s6_dns_mode;
 typedef enum s6_fail_mode { S6_FAIL_CLOSED = 0, S6_FAIL_OPEN } s6_fail_mode;
+
+/* SOCKS6 Stack options the client asks for (draft-11 "Stack options"). */
+typedef enum s6_leg {
+	S6_LEG_PROXY = 1,   /* client-proxy leg */
+	S6_LEG_REMOTE = 2,  /* proxy-remote leg */
+	S6_LEG_BOTH = 3,
+} s6_leg;
+
+typedef struct s6_stack_pref {
+	bool set;           /* the key appeared: send the option */
+	uint8_t value;      /* TOS or TTL; 1 (on) / 0 (off) for the switches */
+	s6_leg leg;
+} s6_stack_pref;
+
+typedef struct s6_stack_config {
+	s6_stack_pref tos, ttl, no_fragment, happy_eyeballs, mptcp;
+	bool tfo;             /* ask for TCP Fast Open toward the target (default) */
+	uint16_t tfo_payload; /* largest SYN payload the proxy may use; 0: any */
+} s6_stack_config;
 
 typedef struct s6_config {
 	bool has_proxy;
@@ -36,6 +56,7 @@ typedef struct s6_config {
 	bool has_pass;
 	char pass[S6_URL_CRED_MAX + 1];
 	bool holds_secret;            /* a password came from the file */
+	s6_stack_config stack;        /* SOCKS6 only */
 } s6_config;
 
 void s6_config_defaults(s6_config *cfg);

@@ -31,4 +31,12 @@ s6_err s6_cfg_set_key(struct s6_cfg_ctx *ctx, const char *key, const char *value
  * with a reason in why, and leaves cfg unchanged. */
 s6_err s6_cfg_install_proxy(s6_config *cfg, const char *url, char *why, size_t whylen);
 
+/* The SOCKS6 Stack option keys (s6_config_stack.c). */
+s6_err s6_cfg_set_tos(struct s6_cfg_ctx *ctx, const char *value);
+s6_err s6_cfg_set_ttl(struct s6_cfg_ctx *ctx, const char *value);
+s6_err s6_cfg_set_no_fragment(struct s6_cfg_ctx *ctx, const char *value);
+s6_err s6_cfg_set_happy_eyeballs(struct s6_cfg_ctx *ctx, const char *value);
+s6_err s6_cfg_set_mptcp(struct s6_cfg_ctx *ctx, const char *value);
+s6_err s6_cfg_set_tfo(struct s6_cfg_ctx *ctx, const char *value);
+
 #endif

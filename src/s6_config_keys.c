@@ -178,6 +178,12 @@ static const struct {
 	{"fail", set_fail},
 	{"username", set_username},
 	{"password", set_password},
+	{"tos", s6_cfg_set_tos},
+	{"ttl", s6_cfg_set_ttl},
+	{"no-fragment", s6_cfg_set_no_fragment},
+	{"happy-eyeballs", s6_cfg_set_happy_eyeballs},
+	{"mptcp", s6_cfg_set_mptcp},
+	{"tfo", s6_cfg_set_tfo},
 };
 
 s6_err s6_cfg_set_key(struct s6_cfg_ctx *ctx, const char *key, const char *value)
@@ -190,5 +196,6 @@ s6_err s6_cfg_set_key(struct s6_cfg_ctx *ctx, const char *key, const char *value
 		return s6_cfg_keys[i].set(ctx, value);
 	}
 	return s6_cfg_fail(ctx, "unknown key '%.*s' (known: proxy, exclude, dns, connect-timeout, "
-			   "log-level, fail, username, password)", Q(key));
+			   "log-level, fail, username, password, tos, ttl, no-fragment, "
+			   "happy-eyeballs, mptcp, tfo)", Q(key));
 }

@@ -233,7 +233,8 @@ static const struct line_err_case {
 	{"proxy", "t.conf:1: missing value for key 'proxy'"},
 	{"\n\nexclude\t \t", "t.conf:3: missing value for key 'exclude'"},
 	{"DNS local", "t.conf:1: unknown key 'DNS' (known: proxy, exclude, dns, connect-timeout, "
-		      "log-level, fail, username, password)"},
+		      "log-level, fail, username, password, tos, ttl, no-fragment, "
+		      "happy-eyeballs, mptcp, tfo)"},
 	{"dns=local", "t.conf:1: unknown key 'dns=local'"},
 	{"dns LOCAL", "t.conf:1: bad dns 'LOCAL': expected remote or local"},
 	{"dns local remote", "t.conf:1: bad dns 'local remote': expected remote or local"},
@@ -375,7 +376,8 @@ START_TEST(test_buffer_edges)
 	/* No filename, no error buffer, a tiny error buffer. */
 	ck_assert_int_eq(s6_config_parse(&cfg, "x y", 3, NULL, err, sizeof err), S6_ERR_CONFIG);
 	ck_assert_str_eq(err, "config:1: unknown key 'x' (known: proxy, exclude, dns, connect-timeout, "
-			 "log-level, fail, username, password)");
+			 "log-level, fail, username, password, tos, ttl, no-fragment, "
+			 "happy-eyeballs, mptcp, tfo)");
 	ck_assert_int_eq(s6_config_parse(&cfg, "x y", 3, "t", NULL, 0), S6_ERR_CONFIG);
 	memset(small, 'q', sizeof small);
 	ck_assert_int_eq(s6_config_parse(&cfg, "x y", 3, "file", small, sizeof small), S6_ERR_CONFIG);
