@@ -12,7 +12,8 @@
  * number of additional bytes (>= 1) before the answer can change; fixed
  * fields are checked as soon as they are present, so garbage is rejected
  * early. On S6_OK *used is the message length; bytes after it (initial
- * data, the next message) are not looked at.
+ * data, the next message) are not looked at. On any other result *out is
+ * unspecified (it may be partly filled).
  *
  * Options: a parsed message's opts points into the caller's buffer (opts_off
  * is the same place as an offset) and stays valid only as long as that

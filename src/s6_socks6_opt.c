@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* SOCKS6 options: TLV iterator, encoder, simple builders and token
- * arithmetic (see s6_socks6_opt.h). */
+/* SOCKS6 options: TLV iterator, encoder, and the builders of
+ * non-stack options (see s6_socks6_opt.h). */
 #include <string.h>
 
 #include "s6_bytes.h"
 #include "s6_socks6_opt.h"
+#include "s6_token.h"
 
 void s6_s6opt_iter_init(s6_s6opt_iter *it, const uint8_t *buf, size_t len)
 {
@@ -166,16 +167,11 @@ s6_err s6_s6opt_put_session_teardown(s6_s6opt_buf *b)
 	return s6_s6opt_put(b, S6_S6OPT_SESSION_TEARDOWN, NULL, 0, NULL, 0);
 }
 
-static bool window_size_ok(uint32_t size)
-{
-	return size != 0 && size < UINT32_C(0x80000000);
-}
-
 s6_err s6_s6opt_put_idem_request(s6_s6opt_buf *b, uint32_t size)
 {
 	uint8_t v[4];
 
-	if (!window_size_ok(size))
+	if (!s6_token_size_valid(size))
 		return S6_ERR_INVALID_ARG;
 	s6_put_u32be(v, size);
 	return s6_s6opt_put(b, S6_S6OPT_IDEM_REQUEST, v, 4, NULL, 0);
@@ -185,7 +181,7 @@ s6_err s6_s6opt_put_idem_window(s6_s6opt_buf *b, uint32_t base, uint32_t size)
 {
 	uint8_t v[8];
 
-	if (!window_size_ok(size))
+	if (!s6_token_size_valid(size))
 		return S6_ERR_INVALID_ARG;
 	s6_put_u32be(v, base);
 	s6_put_u32be(v + 4, size);
@@ -208,16 +204,4 @@ s6_err s6_s6opt_put_idem_accepted(s6_s6opt_buf *b)
 s6_err s6_s6opt_put_idem_rejected(s6_s6opt_buf *b)
 {
 	return s6_s6opt_put(b, S6_S6OPT_IDEM_REJECTED, NULL, 0, NULL, 0);
-}
-
-bool s6_s6_token_lt(uint32_t x, uint32_t y)
-{
-	uint32_t d = y - x;   /* unsigned: wraps modulo 2^32 by definition */
-
-	return d != 0 && d < UINT32_C(0x80000000);
-}
-
-bool s6_s6_token_in_window(uint32_t token, uint32_t base, uint32_t size)
-{
-	return (uint32_t)(token - base) < size;
 }

@@ -187,7 +187,8 @@ s6_err s6_s6opt_put_idem_rejected(s6_s6opt_buf *b);
 
 /* ---- Parsed options of one message -------------------------------------- */
 
-/* At most 9 stack options x 2 disjoint legs can coexist without duplicates. */
+/* Without duplicates at most 12 supported stack options coexist (TOS, TTL,
+ * No Fragmentation on legs 1 and 2; six proxy-remote-only options). */
 #define S6_S6_STACK_MAX 18
 #define S6_S6_METHODS_MAX 255
 /* Auth Data is limited to one per method; we keep this many methods. */
@@ -250,11 +251,6 @@ const s6_s6stack *s6_s6opts_find_stack(const s6_s6opts *o, uint8_t level,
 const s6_s6authdata *s6_s6opts_find_auth_data(const s6_s6opts *o, uint8_t method);
 bool s6_s6opts_advertises(const s6_s6opts *o, uint8_t method);
 
-/* ---- Idempotence tokens ------------------------------------------------- */
-
-/* x < y in the modular 32-bit token space: 0 < (y - x) < 2^31. */
-bool s6_s6_token_lt(uint32_t x, uint32_t y);
-/* token is within [base, base + size) modulo 2^32. */
-bool s6_s6_token_in_window(uint32_t token, uint32_t base, uint32_t size);
+/* Token order and window arithmetic: s6_token.h (s6_token_lt, ...). */
 
 #endif
