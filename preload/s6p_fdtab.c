@@ -93,6 +93,7 @@ struct s6p_conn *s6p_conn_new_locked(int fd)
 
 static void s6p_conn_free_locked(struct s6p_conn *c)
 {
+	s6_hs_release(&c->hs);
 	if (c->notify_fd >= 0)
 		S6P_REAL(close)(c->notify_fd);
 	free(c);

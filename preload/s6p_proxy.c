@@ -123,7 +123,9 @@ static int s6p_connect_sync(int fd, const struct s6p_target *t)
 	}
 	s6_socks4_client_start(&hs, &t->req);
 	int64_t left = deadline - s6_now_ms();
-	if (s6_hs_run(&hs, fd, &s6p_real_io, left > 0 ? (int)left : 0) != S6_HS_DONE) {
+	s6_hs_status st = s6_hs_run(&hs, fd, &s6p_real_io, left > 0 ? (int)left : 0);
+	s6_hs_release(&hs);
+	if (st != S6_HS_DONE) {
 		s6p_disconnect(fd);
 		if (hs.err == S6_ERR_PROXY_TIMEOUT) /* name the setting, not what was left of it */
 			snprintf(hs.why, sizeof hs.why, "no answer from proxy within %u ms",

@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <time.h>
@@ -15,19 +16,86 @@ int64_t s6_now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+void s6_hs_init(s6_hs *hs, const s6_hs_proto *proto)
+{
+	memset(hs, 0, sizeof *hs);
+	hs->proto = proto;
+}
+
+void s6_hs_release(s6_hs *hs)
+{
+	free(hs->out_heap);
+	free(hs->in_heap);
+	hs->out_heap = hs->in_heap = NULL;
+	hs->out_cap = hs->in_cap = 0;
+}
+
+static uint8_t *s6_hs_outbuf(s6_hs *hs)
+{
+	return hs->out_heap ? hs->out_heap : hs->out_inline;
+}
+
+static uint8_t *s6_hs_inbuf(s6_hs *hs)
+{
+	return hs->in_heap ? hs->in_heap : hs->in_inline;
+}
+
+const uint8_t *s6_hs_input(const s6_hs *hs)
+{
+	return hs->in_heap ? hs->in_heap : hs->in_inline;
+}
+
+/* Make room for `need` bytes in one of the two buffers, keeping `keep`. */
+static s6_err s6_hs_reserve(uint8_t **heap, size_t *cap, uint8_t *inl, size_t need, size_t keep)
+{
+	size_t have = *cap ? *cap : S6_HS_INLINE;
+
+	if (need > S6_HS_MAX)
+		return S6_ERR_TOO_LONG;
+	if (need <= have)
+		return S6_OK;
+	size_t ncap = have;
+	while (ncap < need)
+		ncap *= 2;
+	if (ncap > S6_HS_MAX)
+		ncap = S6_HS_MAX;
+	uint8_t *p = realloc(*heap, ncap);
+	if (!p)
+		return S6_ERR_NOMEM;
+	if (!*heap && keep)
+		memcpy(p, inl, keep); /* first move off the inline buffer */
+	*heap = p;
+	*cap = ncap;
+	return S6_OK;
+}
+
 s6_err s6_hs_queue(s6_hs *hs, const void *data, size_t len)
 {
-	if (len > sizeof hs->out - hs->out_len)
-		return S6_ERR_TOO_LONG;
-	memcpy(hs->out + hs->out_len, data, len);
+	s6_err err = s6_hs_reserve(&hs->out_heap, &hs->out_cap, hs->out_inline,
+				   hs->out_len + len, hs->out_len);
+	if (err != S6_OK)
+		return err;
+	memcpy(s6_hs_outbuf(hs) + hs->out_len, data, len);
 	hs->out_len += len;
 	return S6_OK;
 }
 
-void s6_hs_expect(s6_hs *hs, size_t n)
+s6_err s6_hs_expect(s6_hs *hs, size_t n)
 {
 	hs->in_len = 0;
-	hs->in_want = n < sizeof hs->in ? n : sizeof hs->in;
+	return s6_hs_expect_more(hs, n);
+}
+
+s6_err s6_hs_expect_more(s6_hs *hs, size_t n)
+{
+	s6_err err = s6_hs_reserve(&hs->in_heap, &hs->in_cap, hs->in_inline,
+				   hs->in_len + n, hs->in_len);
+	if (err != S6_OK) {
+		hs->in_want = 0;
+		return err;
+	}
+	hs->in_want = hs->in_len + n;
+	return S6_OK;
 }
 
 void s6_hs_finish(s6_hs *hs)
@@ -59,7 +127,7 @@ static s6_hs_status s6_hs_status_of(const s6_hs *hs)
 static bool s6_hs_flush(s6_hs *hs, int fd, const s6_io *io)
 {
 	while (hs->out_off < hs->out_len) {
-		ssize_t n = io->send(fd, hs->out + hs->out_off, hs->out_len - hs->out_off,
+		ssize_t n = io->send(fd, s6_hs_outbuf(hs) + hs->out_off, hs->out_len - hs->out_off,
 				     MSG_DONTWAIT | MSG_NOSIGNAL);
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -80,7 +148,7 @@ static bool s6_hs_flush(s6_hs *hs, int fd, const s6_io *io)
 static bool s6_hs_fill(s6_hs *hs, int fd, const s6_io *io)
 {
 	while (hs->in_len < hs->in_want) {
-		ssize_t n = io->recv(fd, hs->in + hs->in_len, hs->in_want - hs->in_len,
+		ssize_t n = io->recv(fd, s6_hs_inbuf(hs) + hs->in_len, hs->in_want - hs->in_len,
 				     MSG_DONTWAIT);
 		if (n < 0 && errno == EINTR)
 			continue;

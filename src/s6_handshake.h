@@ -22,7 +22,11 @@
 #include "s6_error.h"
 #include "s6_socks4.h"
 
-#define S6_HS_BUF 1024
+/* Buffers start inline (enough for SOCKS4 and most SOCKS6 exchanges) and
+ * grow on the heap up to S6_HS_MAX, which covers the largest SOCKS6 message
+ * (16 KiB of options plus address) with initial data after a request. */
+#define S6_HS_INLINE 512
+#define S6_HS_MAX (64 * 1024)
 #define S6_HS_WHY_MAX 160
 
 typedef enum s6_hs_status {
@@ -49,9 +53,11 @@ typedef struct s6_hs_proto {
 
 struct s6_hs {
 	const s6_hs_proto *proto;
-	uint8_t out[S6_HS_BUF];
+	/* Use s6_hs_input() to read in[]; the storage is inline or heap. */
+	uint8_t out_inline[S6_HS_INLINE], in_inline[S6_HS_INLINE];
+	uint8_t *out_heap, *in_heap;   /* NULL until a message outgrows inline */
+	size_t out_cap, in_cap;        /* 0 means the inline size */
 	size_t out_len, out_off;
-	uint8_t in[S6_HS_BUF];
 	size_t in_len, in_want;
 	bool done;
 	s6_err err;                      /* S6_OK unless failed */
@@ -68,11 +74,25 @@ struct s6_hs {
 	} u;
 };
 
-/* Queue bytes for sending; fails with S6_ERR_TOO_LONG if out[] overflows. */
+/* Start a machine: zeroes hs and sets its protocol. Every machine's start
+ * function calls this first. */
+void s6_hs_init(s6_hs *hs, const s6_hs_proto *proto);
+
+/* Free what the buffers allocated; hs must be initialised again to reuse. */
+void s6_hs_release(s6_hs *hs);
+
+/* Queue bytes for sending; S6_ERR_TOO_LONG beyond S6_HS_MAX, S6_ERR_NOMEM. */
 s6_err s6_hs_queue(s6_hs *hs, const void *data, size_t len);
 
-/* Ask for exactly n more bytes of input (resets in_len). */
-void s6_hs_expect(s6_hs *hs, size_t n);
+/* Ask for exactly n bytes of a new message part (what in[] held is dropped). */
+s6_err s6_hs_expect(s6_hs *hs, size_t n);
+
+/* Ask for n more bytes after what in[] already holds (a header was read,
+ * its lengths say how much follows). */
+s6_err s6_hs_expect_more(s6_hs *hs, size_t n);
+
+/* The bytes received for the current message part (in_len of them). */
+const uint8_t *s6_hs_input(const s6_hs *hs);
 
 /* Mark success. */
 void s6_hs_finish(s6_hs *hs);

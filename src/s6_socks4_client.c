@@ -29,8 +29,7 @@ s6_err s6_socks4_client_start(s6_hs *hs, const s6_socks4_request *req)
 
 	if (!hs || !req)
 		return S6_ERR_INVALID_ARG;
-	memset(hs, 0, sizeof(*hs));
-	hs->proto = &socks4_proto;
+	s6_hs_init(hs, &socks4_proto);
 	err = s6_socks4_request_pack(req, buf, sizeof(buf), &len);
 	if (err == S6_OK)
 		err = s6_hs_queue(hs, buf, len);
@@ -53,7 +52,7 @@ bool s6_socks4_client_bind_ready(const s6_hs *hs)
  * proxy (an HTTP proxy, SOCKS5, ...). Say what arrived. */
 static s6_err fail_protocol(s6_hs *hs, s6_err perr)
 {
-	const uint8_t *b = hs->in;
+	const uint8_t *b = s6_hs_input(hs);
 
 	s6_hs_fail(hs, S6_ERR_PROXY_PROTOCOL,
 		   "%s: invalid reply (%s%s): %02x %02x %02x %02x %02x %02x %02x %02x",
@@ -68,7 +67,7 @@ static s6_err on_input(s6_hs *hs)
 {
 	s6_socks4_reply rep;
 	size_t used = 0, need = 0;
-	s6_err err = s6_socks4_reply_parse(hs->in, hs->in_len, &rep, &used, &need);
+	s6_err err = s6_socks4_reply_parse(s6_hs_input(hs), hs->in_len, &rep, &used, &need);
 
 	if (err == S6_ERR_BAD_VERSION || err == S6_ERR_MALFORMED)
 		return fail_protocol(hs, err);
