@@ -13,12 +13,12 @@ WEB_PORT=$(sed -nE 's/.*Serving HTTP on [^ ]+ port ([0-9]+).*/\1/p' "$S6_TMP/web
 echo "fork-token" >"$S6_TMP/index.html"
 PROXY=socks4a://127.0.0.1:$S6_SERVER_PORT
 
-cat >"$S6_TMP/fork.py" <<'PY'
-import os, socket, sys, time
-port = int(sys.argv[1]); out = sys.argv[2]
-
-def fetch(addr):
-    s = socket.create_connection(addr, timeout=10)
+# One fetch for every script below: connect (timeout None = blocking path,
+# a number = non-blocking path), GET, read to EOF, look for the token.
+cat >"$S6_TMP/s6fetch.py" <<'PY'
+import socket
+def fetch(addr, timeout=10):
+    s = socket.create_connection(addr, timeout=timeout)
     s.sendall(b"GET / HTTP/1.0\r\n\r\n")
     data = b""
     while True:
@@ -27,6 +27,12 @@ def fetch(addr):
         data += chunk
     s.close()
     return b"fork-token" in data
+PY
+
+cat >"$S6_TMP/fork.py" <<'PY'
+import os, socket, sys, time
+from s6fetch import fetch
+port = int(sys.argv[1]); out = sys.argv[2]
 
 # Parent resolves, child connects to the parent's placeholder after the
 # parent has exited (the child outlives it).
@@ -75,21 +81,14 @@ pass "a name resolved in a child is known to its parent (shared map)"
 
 cat >"$S6_TMP/threads.py" <<'PY'
 import socket, sys, threading
+from s6fetch import fetch
 port = int(sys.argv[1]); nthreads = int(sys.argv[2]); per = int(sys.argv[3])
 ok = [0] * nthreads; errs = []
 def worker(i):
     for j in range(per):
         try:
             # Alternate blocking (no timeout) and non-blocking (timeout) paths.
-            s = socket.create_connection(("localhost", port), timeout=(10 if (i + j) % 2 else None))
-            s.sendall(b"GET / HTTP/1.0\r\n\r\n")
-            data = b""
-            while True:
-                chunk = s.recv(4096)
-                if not chunk: break
-                data += chunk
-            s.close()
-            if b"fork-token" in data: ok[i] += 1
+            if fetch(("localhost", port), timeout=(10 if (i + j) % 2 else None)): ok[i] += 1
             else: errs.append("short reply")
         except OSError as e:
             errs.append(repr(e))
