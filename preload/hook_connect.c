@@ -13,7 +13,7 @@ static int s6p_connect_again(int fd, bool *handled)
 	int rc = 0;
 
 	s6p_fdtab_lock();
-	struct s6p_conn *c = s6p_conn_get_locked(fd);
+	struct s6p_conn *c = s6p_conn_get_checked_locked(fd);
 	*handled = c != NULL;
 	if (c && c->state == S6P_CONN_PENDING) {
 		errno = EALREADY;

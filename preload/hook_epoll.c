@@ -20,7 +20,7 @@ S6P_HOOK int epoll_ctl(int epfd, int op, int fd, struct epoll_event *ev)
 	} else if (!ev || (op != EPOLL_CTL_ADD && op != EPOLL_CTL_MOD)) {
 		rc = S6P_REAL(epoll_ctl)(epfd, op, fd, ev);
 	} else {
-		struct s6p_conn *c = s6p_conn_get_locked(fd);
+		struct s6p_conn *c = s6p_conn_get_checked_locked(fd);
 		struct epoll_event use = *ev;
 		if (c && c->state == S6P_CONN_PENDING)
 			use = s6p_epoll_masked(ev, fd);

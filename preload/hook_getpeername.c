@@ -11,7 +11,7 @@ S6P_HOOK int getpeername(int fd, struct sockaddr *sa, socklen_t *len)
 	int rc = 1;
 
 	s6p_fdtab_lock();
-	struct s6p_conn *c = s6p_conn_get_locked(fd);
+	struct s6p_conn *c = s6p_conn_get_checked_locked(fd);
 	if (c && c->state == S6P_CONN_CONNECTED) {
 		if (!sa || !len) {
 			errno = EFAULT;

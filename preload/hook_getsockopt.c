@@ -13,7 +13,7 @@ S6P_HOOK int getsockopt(int fd, int level, int name, void *val, socklen_t *len)
 	if (level != SOL_SOCKET || name != SO_ERROR || !val || !len || *len < sizeof(int))
 		return S6P_REAL(getsockopt)(fd, level, name, val, len);
 	s6p_fdtab_lock();
-	struct s6p_conn *c = s6p_conn_get_locked(fd);
+	struct s6p_conn *c = s6p_conn_get_checked_locked(fd);
 	if (c && c->state != S6P_CONN_CONNECTED) {
 		int err = c->state == S6P_CONN_FAILED ? c->err : 0;
 		c->err = 0;

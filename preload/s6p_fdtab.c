@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 #include "s6p_driver.h"
@@ -73,6 +74,19 @@ struct s6p_conn *s6p_conn_get_locked(int fd)
 	return s ? s->conn : NULL;
 }
 
+struct s6p_conn *s6p_conn_get_checked_locked(int fd)
+{
+	struct s6p_conn *c = s6p_conn_get_locked(fd);
+	struct stat st;
+
+	if (!c)
+		return NULL;
+	if (fstat(fd, &st) == 0 && st.st_dev == c->dev && st.st_ino == c->ino)
+		return c;
+	s6p_fd_forget_locked(fd);
+	return NULL;
+}
+
 struct s6p_conn *s6p_conn_new_locked(int fd)
 {
 	struct s6p_slot *s = s6p_slot_locked(fd, true);
@@ -87,6 +101,11 @@ struct s6p_conn *s6p_conn_new_locked(int fd)
 		return NULL;
 	c->fd = fd;
 	c->notify_fd = -1;
+	struct stat st;
+	if (fstat(fd, &st) == 0) {
+		c->dev = st.st_dev;
+		c->ino = st.st_ino;
+	}
 	s->conn = c;
 	return c;
 }

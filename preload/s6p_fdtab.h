@@ -15,6 +15,7 @@
 #include <stdint.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
+#include <sys/types.h>
 #include "s6_handshake.h"
 
 enum s6p_conn_state {
@@ -27,6 +28,8 @@ enum s6p_conn_state {
 
 struct s6p_conn {
 	int fd;
+	dev_t dev;                     /* identity of the socket the entry is for: */
+	ino_t ino;                     /* fd numbers are reused behind our back */
 	enum s6p_conn_state state;
 	struct sockaddr_storage dest;  /* what the program asked for */
 	socklen_t dest_len;
@@ -57,6 +60,11 @@ void s6p_fdtab_lock(void);
 void s6p_fdtab_unlock(void);
 
 struct s6p_conn *s6p_conn_get_locked(int fd);
+/* The entry for fd if fd still names the same socket. A socket closed where
+ * no hook sees it (fclose of an fdopen()ed socket, close_range) leaves an
+ * entry behind; when the number comes back for another file the stale entry
+ * is dropped here instead of answering for the new one. */
+struct s6p_conn *s6p_conn_get_checked_locked(int fd);
 /* A fresh entry for fd (any old one is forgotten first); NULL on ENOMEM. */
 struct s6p_conn *s6p_conn_new_locked(int fd);
 /* fd is being closed or replaced: drop its connection and registrations. */

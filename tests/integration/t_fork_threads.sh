@@ -99,4 +99,26 @@ PY
 run threads s6 -q -p "$PROXY" "$S6_PYTHON" "$S6_TMP/threads.py" "$WEB_PORT" 32 10
 [ "${OUT%% *}" = 320 ] || fail_last "threads: only '$OUT' connections succeeded"
 pass "32 threads x 10 connections, blocking and non-blocking, all succeeded"
+# A proxied socket closed where the shim cannot see it (fclose of an
+# fdopen()ed socket closes inside libc): the next socket with that number
+# must not inherit the old connection's state.
+cat >"$S6_TMP/stale.py" <<'PY'
+import ctypes, socket, sys
+libc = ctypes.CDLL(None, use_errno=True)
+libc.fdopen.restype = ctypes.c_void_p
+port = int(sys.argv[1])
+s = socket.create_connection(("127.0.0.1", port), timeout=10); fd = s.detach()
+libc.fclose(ctypes.c_void_p(libc.fdopen(fd, b"r+")))
+t = socket.socket()
+assert t.fileno() == fd, "fd number not reused"
+try:
+    t.getpeername(); print("stale peer")
+except OSError:
+    pass
+t.connect(("127.0.0.1", port))
+print("reconnected", t.getpeername()[1])
+PY
+run stale s6 -q -p "$PROXY" "$S6_PYTHON" "$S6_TMP/stale.py" "$WEB_PORT"
+[ "$OUT" = "reconnected $WEB_PORT" ] || fail_last "a reused fd number inherited a stale proxied connection"
+pass "a socket closed behind the shim's back leaves no stale state for its fd number"
 finish
