@@ -43,6 +43,7 @@ typedef struct s6_io {
 } s6_io;
 
 typedef struct s6_hs s6_hs;
+struct s6_s6_client_result;
 
 typedef struct s6_hs_proto {
 	const char *name;                 /* "socks4a", ... for logs */
@@ -71,6 +72,14 @@ struct s6_hs {
 			uint8_t bound_ip[4];
 			int replies_left;    /* CONNECT 1, BIND 2 */
 		} s4;
+		struct {             /* s6_socks6_client.h */
+			struct s6_s6_client_result *out;
+			const char *user, *pass; /* for the slow path */
+			uint8_t command;
+			uint8_t phase;       /* which reply is awaited */
+			uint8_t replies_left; /* operation replies: CONNECT 1, BIND 2 */
+			bool creds_sent;
+		} s6;
 	} u;
 };
 
