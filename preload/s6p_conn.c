@@ -47,7 +47,7 @@ void s6p_epoll_release_locked(struct s6p_conn *c)
 	}
 }
 
-static void s6p_conn_end_locked(struct s6p_conn *c, enum s6p_conn_state st)
+void s6p_conn_end_locked(struct s6p_conn *c, enum s6p_conn_state st)
 {
 	uint64_t one = 1;
 

@@ -61,13 +61,11 @@ static int s6p_wait_connected(int fd, int64_t deadline_ms)
 	}
 }
 
-int s6p_connect_timed(int fd, const struct sockaddr *sa, socklen_t len, int64_t deadline_ms)
+int s6p_connect_timed(int fd, int flags, const struct sockaddr *sa, socklen_t len,
+		      int64_t deadline_ms)
 {
-	int flags = fcntl(fd, F_GETFL);
 	int rc = 0;
 
-	if (flags < 0)
-		return errno;
 	if (!(flags & O_NONBLOCK) && fcntl(fd, F_SETFL, flags | O_NONBLOCK) < 0)
 		return errno;
 	if (S6P_REAL(connect)(fd, sa, len) < 0) {

@@ -18,8 +18,10 @@ void s6p_disconnect(int fd);
 int s6p_hs_errno(const s6_hs *hs);
 
 /* connect() with a deadline on any socket, blocking or not, without changing
- * what the program sees: O_NONBLOCK is restored. Returns 0 or an errno. */
-int s6p_connect_timed(int fd, const struct sockaddr *sa, socklen_t len, int64_t deadline_ms);
+ * what the program sees: `flags` are the socket's F_GETFL flags, restored
+ * afterwards. Returns 0 or an errno. */
+int s6p_connect_timed(int fd, int flags, const struct sockaddr *sa, socklen_t len,
+		      int64_t deadline_ms);
 
 /* Replace fd by a new TCP socket of another family, keeping the fd number,
  * O_NONBLOCK and FD_CLOEXEC. Returns 0 or an errno. */

@@ -84,13 +84,7 @@ bool s6p_fail_open_direct_locked(struct s6p_conn *c, int err)
 	struct sockaddr_storage dest = c->dest;
 	socklen_t len = c->dest_len;
 	/* The program now waits on a direct connect: it is no longer ours. */
-	c->state = S6P_CONN_CONNECTED;
-	s6p_driver_remove_locked(c);
-	s6p_epoll_release_locked(c);
-	if (c->notify_fd >= 0) {
-		uint64_t one = 1;
-		(void)!S6P_REAL(write)(c->notify_fd, &one, sizeof one);
-	}
+	s6p_conn_end_locked(c, S6P_CONN_CONNECTED);
 	s6p_fd_forget_locked(fd);
 	S6P_REAL(connect)(fd, (struct sockaddr *)&dest, len);
 	return true;
@@ -103,7 +97,7 @@ static int s6p_fail(const struct s6p_target *t, int err, const char *why)
 	return -1;
 }
 
-static int s6p_connect_sync(int fd, const struct s6p_target *t)
+static int s6p_connect_sync(int fd, int flags, const struct s6p_target *t)
 {
 	int64_t deadline = s6_now_ms() + s6p_state()->cfg.connect_timeout_ms;
 	struct sockaddr_storage proxy;
@@ -113,7 +107,7 @@ static int s6p_connect_sync(int fd, const struct s6p_target *t)
 	int rc = s6p_proxy_pick(fd, &proxy, &plen);
 
 	if (rc == 0)
-		rc = s6p_connect_timed(fd, (struct sockaddr *)&proxy, plen, deadline);
+		rc = s6p_connect_timed(fd, flags, (struct sockaddr *)&proxy, plen, deadline);
 	if (rc != 0) {
 		s6p_disconnect(fd);
 		if (s6p_may_fail_open(t, rc))
@@ -224,9 +218,11 @@ int s6p_connect_stream(int fd, const struct sockaddr *sa, socklen_t len)
 	if (st->broken)
 		return s6p_fail(&t, EACCES, st->broken_why);
 	int flags = fcntl(fd, F_GETFL);
-	if (flags >= 0 && (flags & O_NONBLOCK))
+	if (flags < 0)
+		return s6p_fail(&t, errno, "cannot read the socket's flags");
+	if (flags & O_NONBLOCK)
 		return s6p_connect_async(fd, &t);
-	return s6p_connect_sync(fd, &t);
+	return s6p_connect_sync(fd, flags, &t);
 }
 
 bool s6p_dgram_allowed(int fd, const struct sockaddr *sa, socklen_t len, const char *what)

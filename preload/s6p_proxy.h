@@ -18,6 +18,10 @@ int s6p_connect_stream(int fd, const struct sockaddr *sa, socklen_t len);
  * sets errno to EACCES. `what` names the call for the log. */
 bool s6p_dgram_allowed(int fd, const struct sockaddr *sa, socklen_t len, const char *what);
 
+/* Take a connection out of PENDING: off the driver, epoll registrations
+ * given back, pollers woken (fd table lock held). */
+void s6p_conn_end_locked(struct s6p_conn *c, enum s6p_conn_state st);
+
 /* Driver callbacks (fd table lock held). */
 void s6p_conn_advance_locked(struct s6p_conn *c);
 void s6p_conn_timeout_locked(struct s6p_conn *c);
