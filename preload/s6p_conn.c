@@ -8,11 +8,14 @@
 #include <string.h>
 #include <unistd.h>
 #include "s6_log.h"
+#include "s6_socks4_client.h"
 #include "s6p_driver.h"
 #include "s6p_io.h"
 #include "s6p_proxy.h"
 #include "s6p_real.h"
+#include "s6p_s6.h"
 #include "s6p_state.h"
+#include "s6p_target.h"
 
 struct epoll_event s6p_epoll_masked(const struct epoll_event *user, int fd)
 {
@@ -75,9 +78,74 @@ static void s6p_conn_fail_locked(struct s6p_conn *c, int err, const char *fmt, .
 	vsnprintf(why, sizeof why, fmt, ap);
 	va_end(ap);
 	s6_log(S6_LOG_ERROR, "proxy %s target %s: %s", s6p_state()->proxy_str, c->target, why);
+	if (c->s6)
+		s6p_s6_abandon(c->s6);
 	c->err = err;
 	s6p_disconnect(c->fd);
 	s6p_conn_end_locked(c, S6P_CONN_FAILED);
+}
+
+bool s6p_conn_start_locked(struct s6p_conn *c, const struct s6p_target *t)
+{
+	s6_err err;
+
+	if (s6p_state()->cfg.proxy.scheme == S6_SCHEME_SOCKS6) {
+		c->s6 = s6p_s6_new(t);
+		err = c->s6 ? s6p_s6_start(&c->hs, c->s6) : S6_ERR_NOMEM;
+	} else {
+		err = s6_socks4_client_start(&c->hs, &t->req);
+	}
+	if (err == S6_OK)
+		return true;
+	s6p_conn_fail_locked(c, s6_err_errno(err), "cannot build the proxy request: %s",
+			     s6_strerror(err));
+	return false;
+}
+
+/* SOCKS6 asked for another attempt: a new TCP connection to the proxy on
+ * the same socket, within the same deadline; the driver takes it from
+ * there (POLLOUT until the proxy accepts). */
+static void s6p_conn_retry_locked(struct s6p_conn *c)
+{
+	s6_err err;
+
+	s6p_disconnect(c->fd);
+	s6_hs_release(&c->hs);
+	err = s6p_s6_start(&c->hs, c->s6);
+	if (err != S6_OK) {
+		s6p_conn_fail_locked(c, s6_err_errno(err), "cannot build the proxy request: %s",
+				     s6_strerror(err));
+		return;
+	}
+	c->tcp_up = false;
+	if (S6P_REAL(connect)(c->fd, (struct sockaddr *)&c->proxy, c->proxy_len) == 0) {
+		c->tcp_up = true;
+		s6p_conn_advance_locked(c); /* bounded: at most two retries */
+	} else if (errno != EINPROGRESS) {
+		int e = errno;
+		s6p_conn_fail_locked(c, e, "cannot reach proxy again: %s", strerror(e));
+	}
+}
+
+/* The machine ended: SOCKS6 judges the answer (and may try again). */
+static void s6p_conn_hs_done_locked(struct s6p_conn *c, bool done)
+{
+	enum s6p_s6_next next = done ? S6P_S6_DONE : S6P_S6_FAILED;
+
+	if (c->s6)
+		next = s6p_s6_end(c->s6, &c->hs, done);
+	switch (next) {
+	case S6P_S6_DONE:
+		s6_log(S6_LOG_INFO, "proxy %s target %s: connected", s6p_state()->proxy_str, c->target);
+		s6p_conn_end_locked(c, S6P_CONN_CONNECTED);
+		break;
+	case S6P_S6_RETRY:
+		s6p_conn_retry_locked(c);
+		break;
+	default:
+		s6p_conn_fail_locked(c, s6p_hs_errno(&c->hs), "%s", c->hs.why);
+		break;
+	}
 }
 
 void s6p_conn_advance_locked(struct s6p_conn *c)
@@ -96,11 +164,10 @@ void s6p_conn_advance_locked(struct s6p_conn *c)
 	}
 	switch (s6_hs_step(&c->hs, c->fd, &s6p_real_io)) {
 	case S6_HS_DONE:
-		s6_log(S6_LOG_INFO, "proxy %s target %s: connected", s6p_state()->proxy_str, c->target);
-		s6p_conn_end_locked(c, S6P_CONN_CONNECTED);
+		s6p_conn_hs_done_locked(c, true);
 		break;
 	case S6_HS_FAILED:
-		s6p_conn_fail_locked(c, s6p_hs_errno(&c->hs), "%s", c->hs.why);
+		s6p_conn_hs_done_locked(c, false);
 		break;
 	default:
 		break;

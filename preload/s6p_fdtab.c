@@ -10,6 +10,7 @@
 #include "s6p_driver.h"
 #include "s6p_fdtab.h"
 #include "s6p_real.h"
+#include "s6p_s6.h"
 
 struct s6p_slot {
 	struct s6p_conn *conn;
@@ -113,6 +114,7 @@ struct s6p_conn *s6p_conn_new_locked(int fd)
 static void s6p_conn_free_locked(struct s6p_conn *c)
 {
 	s6_hs_release(&c->hs);
+	s6p_s6_free(c->s6);
 	if (c->notify_fd >= 0)
 		S6P_REAL(close)(c->notify_fd);
 	free(c);

@@ -45,6 +45,7 @@ struct s6p_conn {
 	struct sockaddr_storage proxy; /* the proxy address this attempt uses */
 	socklen_t proxy_len;
 	struct s6p_conn *next_pending; /* driver's list */
+	struct s6p_s6req *s6;          /* socks6:// only: the request (s6p_s6.h) */
 	s6_hs hs;
 };
 

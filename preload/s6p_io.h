@@ -5,6 +5,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/socket.h>
 #include "s6_handshake.h"
 
 /* The handshake driver's I/O table: real send, recv and poll. */

@@ -14,6 +14,7 @@
 #include "s6p_io.h"
 #include "s6p_proxy.h"
 #include "s6p_real.h"
+#include "s6p_s6.h"
 #include "s6p_state.h"
 #include "s6p_target.h"
 
@@ -97,6 +98,18 @@ static int s6p_fail(const struct s6p_target *t, int err, const char *why)
 	return -1;
 }
 
+/* The handshake of the proxy's scheme, within the deadline. */
+static s6_hs_status s6p_handshake_sync(int fd, int flags, const struct s6p_target *t,
+				       const struct sockaddr *proxy, socklen_t plen,
+				       int64_t deadline, s6_hs *hs)
+{
+	if (s6p_state()->cfg.proxy.scheme == S6_SCHEME_SOCKS6)
+		return s6p_s6_run_sync(fd, flags, t, proxy, plen, deadline, hs);
+	s6_socks4_client_start(hs, &t->req);
+	int64_t left = deadline - s6_now_ms();
+	return s6_hs_run(hs, fd, &s6p_real_io, left > 0 ? (int)left : 0);
+}
+
 static int s6p_connect_sync(int fd, int flags, const struct s6p_target *t)
 {
 	int64_t deadline = s6_now_ms() + s6p_state()->cfg.connect_timeout_ms;
@@ -115,9 +128,8 @@ static int s6p_connect_sync(int fd, int flags, const struct s6p_target *t)
 		snprintf(why, sizeof why, "cannot reach proxy: %s", strerror(rc));
 		return s6p_fail(t, rc, why);
 	}
-	s6_socks4_client_start(&hs, &t->req);
-	int64_t left = deadline - s6_now_ms();
-	s6_hs_status st = s6_hs_run(&hs, fd, &s6p_real_io, left > 0 ? (int)left : 0);
+	s6_hs_status st = s6p_handshake_sync(fd, flags, t, (struct sockaddr *)&proxy, plen,
+					     deadline, &hs);
 	s6_hs_release(&hs);
 	if (st != S6_HS_DONE) {
 		s6p_disconnect(fd);
@@ -136,7 +148,8 @@ static int s6p_connect_sync(int fd, int flags, const struct s6p_target *t)
 }
 
 /* Register the pending connection and hand it to the driver. */
-static int s6p_connect_pending(int fd, const struct s6p_target *t, bool tcp_up, int notify_fd)
+static int s6p_connect_pending(int fd, const struct s6p_target *t, bool tcp_up, int notify_fd,
+			       const struct sockaddr_storage *proxy, socklen_t plen)
 {
 	int result = -1, err = EINPROGRESS;
 
@@ -153,15 +166,18 @@ static int s6p_connect_pending(int fd, const struct s6p_target *t, bool tcp_up, 
 	c->notify_fd = notify_fd;
 	c->tcp_up = tcp_up;
 	c->deadline_ms = s6_now_ms() + s6p_state()->cfg.connect_timeout_ms;
-	s6_socks4_client_start(&c->hs, &t->req);
+	c->proxy = *proxy;
+	c->proxy_len = plen;
 	s6p_epoll_hold_locked(c);
-	int rc = s6p_driver_add_locked(c);
-	if (rc != 0) {
-		c->deadline_ms = 0;
-		s6p_conn_timeout_locked(c); /* ends it, failed */
-		err = rc;
-	} else if (tcp_up) {
-		s6p_conn_advance_locked(c); /* put the request on the wire now */
+	if (s6p_conn_start_locked(c, t)) { /* else failed and ended already */
+		int rc = s6p_driver_add_locked(c);
+		if (rc != 0) {
+			c->deadline_ms = 0;
+			s6p_conn_timeout_locked(c); /* ends it, failed */
+			err = rc;
+		} else if (tcp_up) {
+			s6p_conn_advance_locked(c); /* put the request on the wire now */
+		}
 	}
 	if (c->state == S6P_CONN_CONNECTED)
 		result = 0;
@@ -196,7 +212,7 @@ static int s6p_connect_async(int fd, const struct s6p_target *t)
 		s6p_disconnect(fd);
 		return s6p_fail(t, err, "cannot create the completion event");
 	}
-	return s6p_connect_pending(fd, t, tcp_up, notify_fd);
+	return s6p_connect_pending(fd, t, tcp_up, notify_fd, &proxy, plen);
 }
 
 int s6p_connect_stream(int fd, const struct sockaddr *sa, socklen_t len)

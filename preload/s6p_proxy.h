@@ -22,6 +22,12 @@ bool s6p_dgram_allowed(int fd, const struct sockaddr *sa, socklen_t len, const c
  * given back, pollers woken (fd table lock held). */
 void s6p_conn_end_locked(struct s6p_conn *c, enum s6p_conn_state st);
 
+struct s6p_target;
+
+/* Start the proxy handshake of a new PENDING connection (the machine of the
+ * proxy's scheme). On failure the connection is failed and ended: false. */
+bool s6p_conn_start_locked(struct s6p_conn *c, const struct s6p_target *t);
+
 /* Driver callbacks (fd table lock held). */
 void s6p_conn_advance_locked(struct s6p_conn *c);
 void s6p_conn_timeout_locked(struct s6p_conn *c);

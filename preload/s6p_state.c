@@ -6,6 +6,7 @@
 #include <string.h>
 #include <sys/auxv.h>
 #include <sys/mman.h>
+#include <time.h>
 #include <unistd.h>
 #include "s6_log.h"
 #include "s6p_real.h"
@@ -15,6 +16,11 @@
 
 static struct s6p_state s6p_st;
 static pthread_once_t s6p_state_once = PTHREAD_ONCE_INIT;
+
+static struct {
+	pthread_mutex_t lock;
+	s6_s6sess sess;
+} s6p_sess = {PTHREAD_MUTEX_INITIALIZER, {0}};
 
 static struct {
 	pthread_mutex_t lock;
@@ -84,6 +90,10 @@ static void s6p_state_init(void)
 		s6_log_set_level(level);
 	else if (s6p_st.cfg.has_log_level)
 		s6_log_set_level(s6p_st.cfg.log_level);
+	if (s6_config_stack_encode(&s6p_st.cfg.stack, s6p_st.s6_stack, sizeof s6p_st.s6_stack,
+				   &s6p_st.s6_stack_len) != S6_OK)
+		s6p_st.s6_stack_len = 0; /* cannot happen: the config checked the values */
+	s6_s6sess_init(&s6p_sess.sess);
 	if (s6p_st.cfg.has_proxy)
 		s6_url_format(&s6p_st.cfg.proxy, s6p_st.proxy_str, sizeof s6p_st.proxy_str);
 	else
@@ -110,6 +120,32 @@ const struct s6p_state *s6p_state(void)
 static void s6p_state_atfork_child(void)
 {
 	pthread_mutex_init(&s6p_proxy_cache.lock, NULL);
+	pthread_mutex_init(&s6p_sess.lock, NULL);
+	s6_s6sess_after_fork(&s6p_sess.sess);
+}
+
+s6_s6sess *s6p_sess_lock(void)
+{
+	pthread_mutex_lock(&s6p_sess.lock);
+	return &s6p_sess.sess;
+}
+
+s6_s6sess *s6p_sess_lock_timed(int timeout_ms)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
+	ts.tv_sec += timeout_ms / 1000 + ts.tv_nsec / 1000000000L;
+	ts.tv_nsec %= 1000000000L;
+	if (pthread_mutex_timedlock(&s6p_sess.lock, &ts) != 0)
+		return NULL;
+	return &s6p_sess.sess;
+}
+
+void s6p_sess_unlock(void)
+{
+	pthread_mutex_unlock(&s6p_sess.lock);
 }
 
 __attribute__((constructor)) static void s6p_state_ctor(void)

@@ -2,7 +2,7 @@
 /* Process-wide settings of the preload library: the configuration read at
  * load time, the placeholder map, and the proxy's resolved addresses. They
  * are set once (pthread_once) and read-only afterwards, except the proxy
- * address cache, which has its own lock. */
+ * address cache and the SOCKS6 session, which have their own locks. */
 #ifndef S6P_STATE_H
 #define S6P_STATE_H
 
@@ -10,6 +10,7 @@
 #include <sys/socket.h>
 #include "s6_config.h"
 #include "s6_placeholder.h"
+#include "s6_s6sess.h"
 
 #define S6P_PROXY_ADDRS_MAX 4
 
@@ -19,6 +20,9 @@ struct s6p_state {
 	char broken_why[512];
 	char proxy_str[S6_URL_TEXT_MAX]; /* printable proxy URL for log lines */
 	s6_ph_map *ph;               /* NULL when the shared mapping failed */
+	/* SOCKS6: the configured Stack options, encoded once. */
+	uint8_t s6_stack[S6_CONFIG_STACK_OPTS_MAX];
+	size_t s6_stack_len;
 };
 
 /* The state, initialised on first call (also run as a constructor). */
@@ -28,5 +32,14 @@ const struct s6p_state *s6p_state(void);
  * through our own hooks), cached after the first success. Returns the number
  * of addresses (0 on failure, with *err set). */
 int s6p_proxy_addrs(struct sockaddr_storage *out, socklen_t *lens, int max, s6_err *err);
+
+/* The SOCKS6 session with the proxy (s6_s6sess.h), the one mutable part of
+ * the state, behind its own mutex. Never take the fd table lock while
+ * holding it (the driver takes them in the other order). */
+s6_s6sess *s6p_sess_lock(void);
+/* The same, giving up after timeout_ms (NULL): for the exit path, which must
+ * not hang on a lock some other thread left held. */
+s6_s6sess *s6p_sess_lock_timed(int timeout_ms);
+void s6p_sess_unlock(void);
 
 #endif

@@ -12,6 +12,19 @@ static void s6p_target_userid(const s6_config *cfg, s6_socks4_request *req)
 	snprintf(req->userid, sizeof req->userid, "%s", id);
 }
 
+/* SOCKS6 carries names of up to 255 bytes, as the placeholder map does. */
+static void s6p_target_s6_name(struct s6p_target *t, const char *name)
+{
+	size_t n = strlen(name);
+
+	if (n > S6_SOCKS6_DOMAIN_MAX)
+		n = S6_SOCKS6_DOMAIN_MAX;
+	t->s6dst.type = S6_SOCKS6_ATYP_DOMAIN;
+	memcpy(t->s6dst.domain, name, n);
+	t->s6dst.domain[n] = '\0';
+	t->s6dst.domain_len = (uint8_t)n;
+}
+
 s6_err s6p_target_make(const struct s6p_state *st, const struct sockaddr *sa,
 		       socklen_t len, struct s6p_target *t)
 {
@@ -24,6 +37,7 @@ s6_err s6p_target_make(const struct s6p_state *st, const struct sockaddr *sa,
 	t->dest_len = len;
 	t->req.command = S6_SOCKS4_CMD_CONNECT;
 	t->req.port = port;
+	t->port = port;
 	s6p_target_userid(&st->cfg, &t->req);
 	s6_addr_unmap(sa, &plain);
 	s6_addr_format((struct sockaddr *)&plain, t->label, sizeof t->label);
@@ -40,9 +54,14 @@ s6_err s6p_target_make(const struct s6p_state *st, const struct sockaddr *sa,
 		snprintf(t->req.domain, sizeof t->req.domain, "%s", name);
 		snprintf(t->label, sizeof t->label, "%s:%u", name, port);
 		t->is_name = true;
+		s6p_target_s6_name(t, name);
 	} else if (plain.ss_family == AF_INET) {
 		memcpy(t->req.ip, &((struct sockaddr_in *)&plain)->sin_addr, 4);
+		t->s6dst.type = S6_SOCKS6_ATYP_IPV4;
+		memcpy(t->s6dst.ip, t->req.ip, 4);
 	} else {
+		t->s6dst.type = S6_SOCKS6_ATYP_IPV6;
+		memcpy(t->s6dst.ip, &((struct sockaddr_in6 *)&plain)->sin6_addr, 16);
 		/* SOCKS4 has no IPv6 field: a SOCKS4a proxy resolves the literal. */
 		inet_ntop(AF_INET6, &((struct sockaddr_in6 *)&plain)->sin6_addr,
 			  t->req.domain, sizeof t->req.domain);

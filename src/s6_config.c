@@ -18,6 +18,10 @@ void s6_config_defaults(s6_config *cfg)
 	cfg->log_level = S6_LOG_ERROR;
 	cfg->fail = S6_FAIL_CLOSED;
 	cfg->stack.tfo = true;
+	cfg->s6.auth = S6_S6AUTH_0RTT;
+	cfg->s6.session = true;
+	cfg->s6.token_window = 16;
+	cfg->s6.spend = S6_SPEND_REPLAYABLE;
 }
 
 s6_err s6_cfg_fail(struct s6_cfg_ctx *ctx, const char *fmt, ...)

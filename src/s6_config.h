@@ -40,6 +40,27 @@ typedef struct s6_stack_config {
 	uint16_t tfo_payload; /* largest SYN payload the proxy may use; 0: any */
 } s6_stack_config;
 
+/* SOCKS6 authentication, sessions and idempotence tokens. */
+typedef enum s6_s6_auth_mode {
+	S6_S6AUTH_0RTT = 0,   /* username/password inside the Request */
+	S6_S6AUTH_SLOW,       /* advertise it, let the proxy ask for it */
+} s6_s6_auth_mode;
+
+typedef enum s6_spend_mode {
+	S6_SPEND_REPLAYABLE = 0, /* only requests that could be replayed */
+	S6_SPEND_ALWAYS,
+	S6_SPEND_NEVER,
+} s6_spend_mode;
+
+#define S6_CONFIG_TOKEN_WINDOW_MAX 65536u
+
+typedef struct s6_socks6_config {
+	s6_s6_auth_mode auth;
+	bool session;          /* default yes */
+	uint32_t token_window; /* requested with the session; 0: none; default 16 */
+	s6_spend_mode spend;
+} s6_socks6_config;
+
 typedef struct s6_config {
 	bool has_proxy;
 	s6_proxy_url proxy;
@@ -57,6 +78,7 @@ typedef struct s6_config {
 	char pass[S6_URL_CRED_MAX + 1];
 	bool holds_secret;            /* a password came from the file */
 	s6_stack_config stack;        /* SOCKS6 only */
+	s6_socks6_config s6;          /* SOCKS6 only */
 } s6_config;
 
 void s6_config_defaults(s6_config *cfg);
@@ -88,6 +110,13 @@ const char *s6_config_find(const char *explicit_path, const char *xdg_home,
  * "proxy URL: reason" in err, leaving cfg unchanged. Does not touch
  * holds_secret (the password did not come from a file). */
 s6_err s6_config_set_proxy(s6_config *cfg, const char *url, char *err, size_t errlen);
+
+/* Encode the Stack options cfg asks for into buf (an Options field
+ * fragment, appended to a Request as it is). S6_ERR_TOO_LONG when cap is
+ * too small (S6_CONFIG_STACK_OPTS_MAX always suffices). */
+#define S6_CONFIG_STACK_OPTS_MAX 64
+s6_err s6_config_stack_encode(const s6_stack_config *st, uint8_t *buf, size_t cap,
+			      size_t *len);
 
 /* True when a destination matches an exclude rule (goes direct). */
 bool s6_config_excluded(const s6_config *cfg, const struct sockaddr *sa);

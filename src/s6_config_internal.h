@@ -39,4 +39,10 @@ s6_err s6_cfg_set_happy_eyeballs(struct s6_cfg_ctx *ctx, const char *value);
 s6_err s6_cfg_set_mptcp(struct s6_cfg_ctx *ctx, const char *value);
 s6_err s6_cfg_set_tfo(struct s6_cfg_ctx *ctx, const char *value);
 
+/* The SOCKS6 session keys (s6_config_socks6.c). */
+s6_err s6_cfg_set_socks6_auth(struct s6_cfg_ctx *ctx, const char *value);
+s6_err s6_cfg_set_session(struct s6_cfg_ctx *ctx, const char *value);
+s6_err s6_cfg_set_token_window(struct s6_cfg_ctx *ctx, const char *value);
+s6_err s6_cfg_set_spend_tokens(struct s6_cfg_ctx *ctx, const char *value);
+
 #endif

@@ -18,8 +18,9 @@ s6_err s6_cfg_install_proxy(s6_config *cfg, const char *url, char *why, size_t w
 	if (err != S6_OK)
 		return err;
 	if (!s6_scheme_implemented(parsed.scheme)) {
-		snprintf(why, whylen, "scheme %s is not implemented yet in this version (only %s is)",
-			 s6_scheme_name(parsed.scheme), s6_scheme_name(S6_SCHEME_SOCKS4A));
+		snprintf(why, whylen, "scheme %s is not implemented yet in this version (only %s and %s are)",
+			 s6_scheme_name(parsed.scheme), s6_scheme_name(S6_SCHEME_SOCKS4A),
+			 s6_scheme_name(S6_SCHEME_SOCKS6));
 		s6_url_wipe(&parsed);
 		return S6_ERR_UNSUPPORTED_SCHEME;
 	}
@@ -184,6 +185,10 @@ static const struct {
 	{"happy-eyeballs", s6_cfg_set_happy_eyeballs},
 	{"mptcp", s6_cfg_set_mptcp},
 	{"tfo", s6_cfg_set_tfo},
+	{"socks6-auth", s6_cfg_set_socks6_auth},
+	{"session", s6_cfg_set_session},
+	{"token-window", s6_cfg_set_token_window},
+	{"spend-tokens", s6_cfg_set_spend_tokens},
 };
 
 s6_err s6_cfg_set_key(struct s6_cfg_ctx *ctx, const char *key, const char *value)
@@ -197,5 +202,6 @@ s6_err s6_cfg_set_key(struct s6_cfg_ctx *ctx, const char *key, const char *value
 	}
 	return s6_cfg_fail(ctx, "unknown key '%.*s' (known: proxy, exclude, dns, connect-timeout, "
 			   "log-level, fail, username, password, tos, ttl, no-fragment, "
-			   "happy-eyeballs, mptcp, tfo)", Q(key));
+			   "happy-eyeballs, mptcp, tfo, socks6-auth, session, token-window, "
+			   "spend-tokens)", Q(key));
 }

@@ -13,6 +13,7 @@
 #include <string.h>
 #include "s6_config.h"
 #include "s6_config_internal.h"
+#include "s6_socks6_opt.h"
 
 /* Split "WORD [LEG]"; false on a third word or an unknown leg. */
 static bool s6_stack_split(const char *value, char *word, size_t wlen, s6_leg *leg)
@@ -129,4 +130,45 @@ s6_err s6_cfg_set_tfo(struct s6_cfg_ctx *ctx, const char *value)
 				   "payload in bytes (1 to 65535)", value);
 	}
 	return S6_OK;
+}
+
+/* ---- Encoding --------------------------------------------------------- */
+
+static s6_err s6_stack_put(s6_s6opt_buf *b, const s6_stack_pref *p, uint8_t level,
+			   uint8_t code, bool avail)
+{
+	s6_s6stack st = {.leg = (uint8_t)p->leg, .level = level, .code = code};
+
+	if (!p->set)
+		return S6_OK;
+	/* The switches travel as availability: 2 desired, 1 not desired. */
+	st.value = avail ? (p->value ? S6_S6_AVAIL_YES : S6_S6_AVAIL_NO) : p->value;
+	return s6_s6opt_put_stack(b, &st);
+}
+
+s6_err s6_config_stack_encode(const s6_stack_config *st, uint8_t *buf, size_t cap,
+			      size_t *len)
+{
+	s6_s6stack tfo = {.leg = S6_S6_LEG_PROXY_REMOTE, .level = S6_S6_LEVEL_TCP,
+			  .code = S6_S6_TCP_TFO, .value = st->tfo_payload};
+	s6_s6opt_buf b;
+	s6_err err;
+
+	s6_s6opt_buf_init(&b, buf, cap);
+	err = s6_stack_put(&b, &st->tos, S6_S6_LEVEL_IP, S6_S6_IP_TOS, false);
+	if (err == S6_OK)
+		err = s6_stack_put(&b, &st->ttl, S6_S6_LEVEL_IP, S6_S6_IP_TTL, false);
+	if (err == S6_OK)
+		err = s6_stack_put(&b, &st->no_fragment, S6_S6_LEVEL_IP, S6_S6_IP_NOFRAG, true);
+	if (err == S6_OK)
+		err = s6_stack_put(&b, &st->happy_eyeballs, S6_S6_LEVEL_IP,
+				   S6_S6_IP_HAPPY_EYEBALLS, true);
+	if (err == S6_OK)
+		err = s6_stack_put(&b, &st->mptcp, S6_S6_LEVEL_TCP, S6_S6_TCP_MULTIPATH, true);
+	/* TFO exists on the proxy-remote leg only (the draft's figure fixes
+	 * Leg = 2); the client-proxy leg is the shim's own business. */
+	if (err == S6_OK && st->tfo)
+		err = s6_s6opt_put_stack(&b, &tfo);
+	*len = err == S6_OK ? b.len : 0;
+	return err;
 }

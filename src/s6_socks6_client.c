@@ -41,6 +41,8 @@ static s6_err check_params(const s6_s6_client_params *p)
 	 * different session." */
 	if (p->request_session && p->session_id)
 		return S6_ERR_INVALID_ARG;
+	if (p->session_teardown && !p->session_id)
+		return S6_ERR_INVALID_ARG;
 	if ((p->session_id_len && !p->session_id) || (p->stack_opts_len && !p->stack_opts) ||
 	    (p->initial_data_len && !p->initial_data))
 		return S6_ERR_INVALID_ARG;
@@ -76,6 +78,8 @@ static s6_err put_session_opts(s6_s6opt_buf *b, const s6_s6_client_params *p)
 		err = s6_s6opt_put_session_request(b);
 	if (err == S6_OK && p->session_id)
 		err = s6_s6opt_put_session_id(b, p->session_id, p->session_id_len);
+	if (err == S6_OK && p->session_teardown)
+		err = s6_s6opt_put_session_teardown(b);
 	if (err == S6_OK && p->token_window)
 		err = s6_s6opt_put_idem_request(b, p->token_window);
 	if (err == S6_OK && p->spend_token)
@@ -174,6 +178,13 @@ s6_err s6_socks6_client_classify_eof(s6_hs *hs)
 	if (s6_s6_reply_at_eof(b, hs->in_len) == S6_ERR_BAD_VERSION) {
 		s6_hs_fail(hs, S6_ERR_BAD_VERSION,
 			   "proxy does not speak SOCKS6 (version mismatch reply)");
+	} else if (hs->in_len == 1 && b[0] != S6_SOCKS6_VERSION) {
+		/* A proxy of another version answers with its own one-byte
+		 * Version Mismatch Reply (the draft's rule, read for any
+		 * version): one byte, then the close. */
+		s6_hs_fail(hs, S6_ERR_BAD_VERSION,
+			   "proxy does not speak SOCKS6 (version mismatch reply: version %u)",
+			   b[0]);
 	} else if (b[0] != S6_SOCKS6_VERSION) {
 		s6_hs_fail(hs, S6_ERR_PROXY_PROTOCOL,
 			   "socks6: proxy is not a SOCKS6 proxy (reply starts with %02x, then closed)",
@@ -335,7 +346,7 @@ static s6_err on_up_reply(s6_hs *hs)
 	return s6_hs_expect(hs, S6_SOCKS6_AUTH_REPLY_FIXED_LEN);
 }
 
-static void record_addr(s6_hs *hs, const s6_s6_op_reply *rep)
+static void record_addr(s6_hs *hs, const s6_s6_op_reply *rep, const s6_s6opts *o)
 {
 	s6_s6_client_result *r = hs->u.s6.out;
 
@@ -344,6 +355,8 @@ static void record_addr(s6_hs *hs, const s6_s6_op_reply *rep)
 	if (hs->u.s6.replies_left == 2 || hs->u.s6.command != S6_SOCKS6_CMD_BIND) {
 		r->bound_addr = rep->addr;
 		r->bound_port = rep->port;
+		memcpy(r->stack, o->stack, o->n_stack * sizeof(o->stack[0]));
+		r->n_stack = o->n_stack;
 	} else {
 		r->has_peer = true;
 		r->peer_addr = rep->addr;
@@ -373,7 +386,7 @@ static s6_err on_op_reply(s6_hs *hs)
 			   second ? "second " : "", rep.code, s6_s6_reply_str(rep.code));
 		return hs->err;
 	}
-	record_addr(hs, &rep);
+	record_addr(hs, &rep, &o);
 	if (--hs->u.s6.replies_left > 0)
 		return s6_hs_expect(hs, S6_SOCKS6_OP_REPLY_FIXED_LEN);
 	s6_hs_finish(hs);

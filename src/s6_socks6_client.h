@@ -64,6 +64,10 @@ typedef struct s6_s6_client_result {
 
 	bool has_op_reply;
 	uint8_t reply_code;           /* last Operation Reply's code */
+	/* Stack options of the first Operation Reply: what the proxy says it
+	 * did (it must echo every supported option the client sent). */
+	s6_s6stack stack[S6_S6_STACK_MAX];
+	size_t n_stack;
 	s6_s6_addr bound_addr;        /* first Operation Reply's address */
 	uint16_t bound_port;
 	bool has_peer;                /* BIND: second Operation Reply arrived */
@@ -82,6 +86,7 @@ typedef struct s6_s6_client_params {
 	bool request_session;         /* Session Request option */
 	const uint8_t *session_id;    /* Session ID option (not with request_session) */
 	size_t session_id_len;
+	bool session_teardown;        /* Session Teardown option (needs session_id) */
 	uint32_t token_window;        /* > 0: Idempotence Request of this size */
 	bool spend_token;             /* Idempotence Expenditure of token */
 	uint32_t token;
@@ -96,7 +101,8 @@ typedef struct s6_s6_client_params {
 
 /* Initialise hs and queue the Request. S6_ERR_INVALID_ARG for an unusable
  * parameter (no out, a user without a password, an empty or over-long
- * credential, both a session request and a session id, ...), S6_ERR_TOO_LONG
+ * credential, both a session request and a session id, a teardown without
+ * a session id, ...), S6_ERR_TOO_LONG
  * when the options exceed 16384 bytes, S6_ERR_NOMEM. */
 s6_err s6_socks6_client_start(s6_hs *hs, const s6_s6_client_params *p);
 
@@ -108,8 +114,10 @@ bool s6_socks6_client_bind_ready(const s6_hs *hs);
  * S6_ERR_PROXY_CLOSED; when what arrived before the close was a Version
  * Mismatch Reply (the single byte 6) this turns hs->err into
  * S6_ERR_BAD_VERSION with the reason "proxy does not speak SOCKS6 (version
- * mismatch reply)", and when the first byte was not 6 at all into
- * S6_ERR_PROXY_PROTOCOL. Returns hs->err; other failures are unchanged. */
+ * mismatch reply)"; a single other byte (a proxy of another version sending
+ * its own mismatch reply) too, naming the version; when more arrived and
+ * the first byte was not 6 it becomes S6_ERR_PROXY_PROTOCOL. Returns
+ * hs->err; other failures are unchanged. */
 s6_err s6_socks6_client_classify_eof(s6_hs *hs);
 
 #endif

@@ -33,8 +33,8 @@ const char *s6_scheme_name(s6_scheme scheme)
 
 bool s6_scheme_implemented(s6_scheme scheme)
 {
-	/* This stage delivers SOCKS4a only; later stages flip the others. */
-	return scheme == S6_SCHEME_SOCKS4A;
+	/* SOCKS6 over TLS and CONNECT-IP come in later stages. */
+	return scheme == S6_SCHEME_SOCKS4A || scheme == S6_SCHEME_SOCKS6;
 }
 
 /* A reason for the caller, tolerant of a NULL or empty buffer. */

@@ -31,6 +31,8 @@ bool srv_addr_same_host(const struct sockaddr *a, const struct sockaddr *b)
 
 static bool expected(const srv_bind *b)
 {
+	if (b->expect.n == 0)
+		return true; /* SOCKS6: any source */
 	for (size_t i = 0; i < b->expect.n; i++)
 		if (srv_addr_same_host((const struct sockaddr *)&b->peer,
 				       (const struct sockaddr *)&b->expect.a[i]))

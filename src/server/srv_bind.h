@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The listening half of a BIND request: listen on a fresh port, wait (with a
  * deadline) for exactly one inbound connection, and accept it only when its
- * source address is one of the expected ones. */
+ * source address is one of the expected ones (an empty list: any). */
 #ifndef SRV_BIND_H
 #define SRV_BIND_H
 

@@ -54,6 +54,7 @@ typedef struct srv_config {
 	struct sockaddr_storage bind_addr;
 	const char *const *allow_users;
 	size_t n_allow_users;
+	const struct srv_s6_config *s6;  /* SOCKS6 listener settings */
 } srv_config;
 
 struct srv_server {
@@ -63,6 +64,7 @@ struct srv_server {
 	srv_conn *conns;         /* every open client connection */
 	unsigned nconns;
 	struct srv_listener *listeners;
+	struct srv_s6_sessions *s6_sessions;
 };
 
 enum srv_phase { SRV_HANDSHAKE, SRV_PENDING, SRV_RELAY, SRV_CLOSING };

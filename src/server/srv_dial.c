@@ -39,19 +39,70 @@ static void finish(srv_dial *d, int fd, const char *reason)
 	d->fn(d, fd, reason);
 }
 
+#ifndef IPPROTO_MPTCP
+#define IPPROTO_MPTCP 262
+#endif
+
+static int open_socket(srv_dial *d, int family)
+{
+	int type = SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC;
+	int fd = -1;
+
+	d->mptcp_used = false;
+	if (d->mptcp) {
+		fd = socket(family, type, IPPROTO_MPTCP);
+		d->mptcp_used = fd >= 0;
+	}
+	if (fd < 0)
+		fd = socket(family, type, 0);
+	if (fd >= 0 && d->prepare)
+		d->prepare(d, fd, family);
+	return fd;
+}
+
+/* 0 or EINPROGRESS: the attempt is under way. With initial data the SYN
+ * carries it when the kernel has a Fast Open cookie; without one (or
+ * with TFO disabled) the data stays with the owner. */
+static int start_connect(srv_dial *d, int fd, const struct sockaddr *sa)
+{
+	ssize_t n;
+
+	d->idata_sent = 0;
+	if (d->idata_len) {
+		n = sendto(fd, d->idata, d->idata_len, MSG_FASTOPEN | MSG_NOSIGNAL,
+			   sa, s6_addr_len(sa));
+		if (n >= 0) {
+			d->idata_sent = (size_t)n;
+			return 0;
+		}
+		if (errno != EOPNOTSUPP)
+			return errno;
+	}
+	if (connect(fd, sa, s6_addr_len(sa)) == 0)
+		return 0;
+	return errno;
+}
+
 /* Start a connect to the next address; false when no attempt is in flight. */
 static bool attempt_next(srv_dial *d)
 {
 	while (d->next < d->addrs->n) {
 		const struct sockaddr *sa = (const struct sockaddr *)&d->addrs->a[d->next++];
-		int fd = socket(sa->sa_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+		int fd, err;
+
+		if (d->allow && !d->allow(d, sa)) {
+			d->last_err = EACCES;
+			continue;
+		}
+		fd = open_socket(d, sa->sa_family);
 		if (fd < 0) {
 			d->last_err = errno;
 			continue;
 		}
 		/* Connecting returns EINPROGRESS even on loopback; a 0 is
 		 * handled the same way: writability reports the outcome. */
-		if (connect(fd, sa, s6_addr_len(sa)) == 0 || errno == EINPROGRESS) {
+		err = start_connect(d, fd, sa);
+		if (err == 0 || err == EINPROGRESS) {
 			srv_watch_attach(&d->sock, fd);
 			if (srv_watch_set(d->loop, &d->sock, EPOLLOUT))
 				return true;
@@ -59,7 +110,7 @@ static bool attempt_next(srv_dial *d)
 			srv_watch_close(d->loop, &d->sock);
 			continue;
 		}
-		d->last_err = errno;
+		d->last_err = err;
 		close(fd);
 	}
 	return false;

@@ -6,7 +6,9 @@
 #define SRV_DIAL_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
+#include <sys/socket.h>
 
 #include "srv_loop.h"
 #include "srv_resolve.h"
@@ -28,6 +30,18 @@ struct srv_dial {
 	bool active;
 	srv_dial_fn fn;
 	void *owner;
+	/* Optional, set between srv_dial_init and srv_dial_start (SOCKS6):
+	 * allow: false skips an address (counted as EACCES);
+	 * prepare: socket options on each new socket before it connects;
+	 * idata: sent in the SYN with TCP Fast Open (sendto MSG_FASTOPEN),
+	 *   idata_sent says how much of it the kernel took (the rest, or
+	 *   all of it when TFO was not possible, is the owner's to send);
+	 * mptcp: try IPPROTO_MPTCP first, mptcp_used says whether it was. */
+	bool (*allow)(srv_dial *d, const struct sockaddr *sa);
+	void (*prepare)(srv_dial *d, int fd, int family);
+	const uint8_t *idata;
+	size_t idata_len, idata_sent;
+	bool mptcp, mptcp_used;
 };
 
 void srv_dial_init(srv_dial *d);

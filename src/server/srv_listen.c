@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -11,6 +12,9 @@
 #include "s6_addr.h"
 #include "s6_log.h"
 #include "srv_listen.h"
+
+/* Queue length for pending TCP Fast Open requests on each listener. */
+#define SRV_TFO_QLEN 256
 
 #define ACCEPTS_PER_EVENT 64
 #define PAUSE_MS 100
@@ -73,7 +77,7 @@ static void on_accept(srv_watch *w, uint32_t events)
 static int open_socket(const struct sockaddr *addr, struct sockaddr_storage *actual)
 {
 	socklen_t len = sizeof *actual;
-	int one = 1;
+	int one = 1, qlen = SRV_TFO_QLEN;
 	int fd = socket(addr->sa_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 
 	if (fd < 0)
@@ -82,6 +86,10 @@ static int open_socket(const struct sockaddr *addr, struct sockaddr_storage *act
 	/* [::]:P and 0.0.0.0:P must be able to coexist as two listeners. */
 	if (addr->sa_family == AF_INET6)
 		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one);
+	/* Clients may put their request in the SYN (SOCKS6 recommends TFO on
+	 * the client-proxy leg); without server TFO in net.ipv4.tcp_fastopen
+	 * this has no effect and a plain handshake follows. */
+	setsockopt(fd, IPPROTO_TCP, TCP_FASTOPEN, &qlen, sizeof qlen);
 	if (bind(fd, addr, s6_addr_len(addr)) < 0 || listen(fd, SOMAXCONN) < 0 ||
 	    getsockname(fd, (struct sockaddr *)actual, &len) < 0) {
 		int err = errno;

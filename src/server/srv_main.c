@@ -17,6 +17,7 @@
 #include "srv_loop.h"
 #include "srv_options.h"
 #include "srv_resolve.h"
+#include "srv_s6_session.h"
 
 static int log_fd = -1;
 static bool pid_written;
@@ -59,6 +60,11 @@ static bool start(srv_server *s, const srv_options *o)
 		s6_log(S6_LOG_ERROR, "cannot start the resolver threads");
 		return false;
 	}
+	s->s6_sessions = srv_s6_sessions_new(o->s6.max_sessions, o->s6.session_timeout_ms);
+	if (!s->s6_sessions) {
+		s6_log(S6_LOG_ERROR, "out of memory");
+		return false;
+	}
 	for (size_t i = 0; i < o->n_listen; i++)
 		if (!srv_listen_add(s, (const struct sockaddr *)&o->listen[i].addr,
 				    o->listen[i].proto))
@@ -72,6 +78,8 @@ static void stop(srv_server *s)
 	srv_listen_close_all(s);
 	srv_resolver_free(s->resolver); /* after the connections: they cancel jobs */
 	s->resolver = NULL;
+	srv_s6_sessions_free(s->s6_sessions);
+	s->s6_sessions = NULL;
 }
 
 int main(int argc, char **argv)

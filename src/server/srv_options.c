@@ -9,14 +9,18 @@
 #include <string.h>
 
 #include "s6_addr.h"
+#include "s6_cidr.h"
+#include "s6_token.h"
 #include "s6_socks4.h"
 #include "srv_options.h"
 #include "srv_resolve.h"
 #include "srv_socks4.h"
+#include "srv_socks6.h"
 
 #define PROG "socks6ify-server"
 #define TIMEOUT_MAX_S 2000000.0   /* keeps milliseconds within unsigned */
 #define MAX_CLIENTS_MAX 1000000
+#define PATH_MAX_MSG 512
 
 enum {
 	OPT_SOCKS4A = 256,
@@ -30,6 +34,13 @@ enum {
 	OPT_LOG_FILE,
 	OPT_PID_FILE,
 	OPT_VERSION,
+	OPT_SOCKS6,
+	OPT_USER,
+	OPT_USERS,
+	OPT_SESSION_TIMEOUT,
+	OPT_MAX_SESSIONS,
+	OPT_TOKEN_WINDOW,
+	OPT_DENY,
 };
 
 static const struct option long_options[] = {
@@ -47,6 +58,13 @@ static const struct option long_options[] = {
 	{"verbose", no_argument, NULL, 'v'},
 	{"help", no_argument, NULL, 'h'},
 	{"version", no_argument, NULL, OPT_VERSION},
+	{"socks6", required_argument, NULL, OPT_SOCKS6},
+	{"user", required_argument, NULL, OPT_USER},
+	{"users", required_argument, NULL, OPT_USERS},
+	{"session-timeout", required_argument, NULL, OPT_SESSION_TIMEOUT},
+	{"max-sessions", required_argument, NULL, OPT_MAX_SESSIONS},
+	{"token-window", required_argument, NULL, OPT_TOKEN_WINDOW},
+	{"deny", required_argument, NULL, OPT_DENY},
 	{NULL, 0, NULL, 0},
 };
 
@@ -56,17 +74,30 @@ static const struct {
 	const srv_proto *proto;
 } listener_kinds[] = {
 	{OPT_SOCKS4A, &srv_socks4_proto},
+	{OPT_SOCKS6, &srv_socks6_proto},
 };
 
 static void usage(FILE *f)
 {
 	fprintf(f,
-"Usage: " PROG " --socks4a ADDR:PORT [OPTION]...\n"
-"Proxy server for socks6ify: SOCKS4 and SOCKS4a (CONNECT and BIND).\n"
+"Usage: " PROG " --socks4a|--socks6 ADDR:PORT [OPTION]...\n"
+"Proxy server for socks6ify: SOCKS4 and SOCKS4a (CONNECT and BIND), SOCKS6\n"
+"(draft-11: CONNECT, BIND, UDP ASSOCIATE, NOOP).\n"
 "\n"
 "  --socks4a ADDR:PORT        listen for SOCKS4/4a (repeatable; [IPv6]:PORT;\n"
 "                             port 0 lets the kernel choose, see the log)\n"
-"  --allow-user ID            accept only these user ids (repeatable)\n"
+"  --socks6 ADDR:PORT         listen for SOCKS6 (repeatable, as --socks4a)\n"
+"  --allow-user ID            SOCKS4: accept only these user ids (repeatable)\n"
+"  --user NAME:PASS           SOCKS6: a username/password (repeatable); with\n"
+"                             none (and no --users) no authentication\n"
+"  --users FILE               SOCKS6: NAME:PASS lines ('#' comments); the file\n"
+"                             must not be accessible by group or others\n"
+"  --session-timeout SECS     SOCKS6: drop idle sessions (default 600)\n"
+"  --max-sessions N           SOCKS6: sessions at a time (default 1024)\n"
+"  --token-window N           SOCKS6: largest idempotence token window\n"
+"                             (default 64, at most 4096)\n"
+"  --deny CIDR                SOCKS6: refuse CONNECT to these targets\n"
+"                             (repeatable; reply 2)\n"
 "  --handshake-timeout SECS   time to send a complete request (default 10)\n"
 "  --connect-timeout SECS     outbound resolve + connect limit (default 30)\n"
 "  --bind-timeout SECS        wait for BIND's inbound connection (default 120)\n"
@@ -158,6 +189,56 @@ static enum srv_opts_result add_user(srv_options *o, const char *arg)
 	return SRV_OPTS_RUN;
 }
 
+static enum srv_opts_result s6_user(srv_options *o, const char *arg)
+{
+	char why[128];
+
+	if (!srv_s6_users_add(&o->s6.users, arg, strlen(arg), why, sizeof why)) {
+		fprintf(stderr, PROG ": invalid value for --user: %s\n", why);
+		return SRV_OPTS_USAGE;
+	}
+	return SRV_OPTS_RUN;
+}
+
+static enum srv_opts_result s6_users_file(srv_options *o, const char *arg)
+{
+	char why[PATH_MAX_MSG];
+
+	if (!srv_s6_users_load(&o->s6.users, arg, why, sizeof why)) {
+		fprintf(stderr, PROG ": --users: %s\n", why);
+		return SRV_OPTS_USAGE;
+	}
+	return SRV_OPTS_RUN;
+}
+
+static enum srv_opts_result s6_deny(srv_options *o, const char *arg)
+{
+	s6_cidr *grown;
+
+	grown = realloc(o->s6.deny, (o->s6.n_deny + 1) * sizeof *grown);
+	if (!grown) {
+		fprintf(stderr, PROG ": out of memory\n");
+		return SRV_OPTS_USAGE;
+	}
+	o->s6.deny = grown;
+	if (s6_cidr_parse(arg, &grown[o->s6.n_deny]) != S6_OK)
+		return bad("deny", arg, "CIDR expected, e.g. 10.0.0.0/8 or 2001:db8::/32");
+	o->s6.n_deny++;
+	return SRV_OPTS_RUN;
+}
+
+static enum srv_opts_result s6_count(const char *name, const char *arg, unsigned max,
+				     unsigned *out)
+{
+	char what[48];
+
+	if (!parse_count(arg, out) || *out > max) {
+		snprintf(what, sizeof what, "1 to %u expected", max);
+		return bad(name, arg, what);
+	}
+	return SRV_OPTS_RUN;
+}
+
 static enum srv_opts_result timeout_opt(const char *name, const char *arg, unsigned *ms)
 {
 	if (!parse_seconds(arg, ms))
@@ -170,7 +251,17 @@ static enum srv_opts_result handle(srv_options *o, int opt, const char *arg)
 	srv_config *cfg = &o->cfg;
 
 	switch (opt) {
-	case OPT_SOCKS4A: return add_listener(o, opt, arg);
+	case OPT_SOCKS4A:
+	case OPT_SOCKS6: return add_listener(o, opt, arg);
+	case OPT_USER: return s6_user(o, arg);
+	case OPT_USERS: return s6_users_file(o, arg);
+	case OPT_DENY: return s6_deny(o, arg);
+	case OPT_SESSION_TIMEOUT:
+		return timeout_opt("session-timeout", arg, &o->s6.session_timeout_ms);
+	case OPT_MAX_SESSIONS:
+		return s6_count("max-sessions", arg, MAX_CLIENTS_MAX, &o->s6.max_sessions);
+	case OPT_TOKEN_WINDOW:
+		return s6_count("token-window", arg, S6_TOKEN_LEDGER_MAX, &o->s6.token_window);
 	case OPT_ALLOW_USER: return add_user(o, arg);
 	case OPT_HANDSHAKE_TIMEOUT: return timeout_opt("handshake-timeout", arg, &cfg->handshake_ms);
 	case OPT_CONNECT_TIMEOUT: return timeout_opt("connect-timeout", arg, &cfg->connect_ms);
@@ -203,6 +294,10 @@ static void defaults(srv_options *o)
 	o->cfg.bind_ms = 120 * 1000;
 	o->cfg.idle_ms = 0;
 	o->cfg.max_clients = 1024;
+	o->cfg.s6 = &o->s6;
+	o->s6.session_timeout_ms = 600 * 1000;
+	o->s6.max_sessions = 1024;
+	o->s6.token_window = 64;
 }
 
 /* getopt's own messages are off so that every mistake is one line. */
@@ -241,7 +336,7 @@ enum srv_opts_result srv_options_parse(srv_options *o, int argc, char **argv)
 		return SRV_OPTS_USAGE;
 	}
 	if (o->n_listen == 0) {
-		fprintf(stderr, PROG ": no listener given (use --socks4a ADDR:PORT)\n");
+		fprintf(stderr, PROG ": no listener given (use --socks4a or --socks6 ADDR:PORT)\n");
 		return SRV_OPTS_USAGE;
 	}
 	return SRV_OPTS_RUN;
@@ -251,6 +346,10 @@ void srv_options_free(srv_options *o)
 {
 	free(o->listen);
 	free(o->users);
+	free(o->s6.deny);
+	srv_s6_users_free(&o->s6.users);
+	o->s6.deny = NULL;
+	o->s6.n_deny = 0;
 	o->listen = NULL;
 	o->users = NULL;
 }

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Command line of socks6ify-server (see socks6ify-server(8)). Listener
- * options name their protocol: --socks4a now; --socks6 and --connect-ip are
- * meant to be further rows of the same table. */
+ * options name their protocol: --socks4a, --socks6; --connect-ip is meant
+ * to be a further row of the same table. */
 #ifndef SRV_OPTIONS_H
 #define SRV_OPTIONS_H
 
@@ -10,6 +10,7 @@
 
 #include "s6_log.h"
 #include "srv_conn.h"
+#include "srv_socks6.h"
 
 typedef struct srv_listen_spec {
 	struct sockaddr_storage addr;
@@ -21,6 +22,7 @@ typedef struct srv_options {
 	srv_listen_spec *listen;
 	size_t n_listen;
 	const char **users;        /* cfg.allow_users points here */
+	srv_s6_config s6;          /* cfg.s6 points here */
 	int verbosity;             /* +1 per -v, -1 per -q */
 	const char *log_file;
 	const char *pid_file;

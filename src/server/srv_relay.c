@@ -62,6 +62,20 @@ void srv_buf_consume(srv_buf *b, size_t n)
 		b->head = b->tail = 0;
 }
 
+bool srv_buf_grow(srv_buf *b, size_t cap)
+{
+	srv_buf nb;
+
+	if (b->cap >= cap)
+		return true;
+	if (!srv_buf_init(&nb, cap))
+		return false;
+	srv_buf_append(&nb, srv_buf_peek(b), srv_buf_len(b));
+	srv_buf_free(b);
+	*b = nb;
+	return true;
+}
+
 ssize_t srv_buf_read(srv_buf *b, int fd)
 {
 	ssize_t n;

@@ -30,6 +30,10 @@ static inline const uint8_t *srv_buf_peek(const srv_buf *b) { return b->data + b
 /* False when the bytes do not fit. */
 bool srv_buf_append(srv_buf *b, const void *p, size_t n);
 void srv_buf_consume(srv_buf *b, size_t n);
+/* Enlarge b to cap bytes (never shrinks), keeping its pending bytes: for
+ * protocols whose messages can outgrow SRV_BUF_SIZE. False without memory
+ * (b unchanged). */
+bool srv_buf_grow(srv_buf *b, size_t cap);
 void srv_buf_clear(srv_buf *b);
 /* One read(2) into the free space: >0 bytes read, 0 EOF (or no room),
  * -1 with errno (EAGAIN: nothing available). */

@@ -34,6 +34,11 @@ struct srv_resolve_job {
 	srv_addrs result;
 	srv_resolve_fn fn;
 	void *owner;
+	/* srv_resolve_run jobs: work(arg) instead of getaddrinfo, then
+	 * done(owner, arg), which takes arg over. */
+	srv_job_work_fn work;
+	srv_job_done_fn done;
+	void *arg;
 };
 
 typedef struct job_list {
@@ -92,6 +97,13 @@ static bool list_remove(job_list *l, srv_resolve_job *j)
 	return false;
 }
 
+/* A job and what it owns (arg is NULL for lookups, or was taken over). */
+static void job_free(srv_resolve_job *j)
+{
+	free(j->arg);
+	free(j);
+}
+
 static void copy_results(srv_resolve_job *j, const struct addrinfo *ai)
 {
 	j->result.n = 0;
@@ -118,6 +130,10 @@ static void run_job(srv_resolve_job *j)
 	struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM};
 	struct addrinfo *ai = NULL;
 
+	if (j->work) {
+		j->work(j->arg);
+		return;
+	}
 	j->gai_err = getaddrinfo(j->name, NULL, &hints, &ai);
 	if (j->gai_err == 0) {
 		copy_results(j, ai);
@@ -168,9 +184,14 @@ static void on_done(srv_watch *w, uint32_t events)
 	/* A callback may cancel a job further down this private list; the
 	 * flag is checked when that job's turn comes. */
 	for (srv_resolve_job *j; (j = list_pop(&done));) {
-		if (!j->cancelled)
+		if (!j->cancelled && j->work) {
+			void *arg = j->arg;
+			j->arg = NULL;
+			j->done(j->owner, arg);
+		} else if (!j->cancelled) {
 			j->fn(j->owner, j->gai_err == 0 && j->result.n > 0 ? &j->result : NULL);
-		free(j);
+		}
+		job_free(j);
 	}
 }
 
@@ -217,7 +238,7 @@ srv_resolver *srv_resolver_new(srv_loop *loop, unsigned threads)
 static void free_list(job_list *l)
 {
 	for (srv_resolve_job *j; (j = list_pop(l));)
-		free(j);
+		job_free(j);
 }
 
 void srv_resolver_free(srv_resolver *r)
@@ -238,6 +259,15 @@ void srv_resolver_free(srv_resolver *r)
 	free(r);
 }
 
+static void enqueue(srv_resolver *r, srv_resolve_job *j)
+{
+	pthread_mutex_lock(&r->mu);
+	j->state = JOB_QUEUED;
+	list_push(&r->queue, j);
+	pthread_cond_signal(&r->cv);
+	pthread_mutex_unlock(&r->mu);
+}
+
 srv_resolve_job *srv_resolve_submit(srv_resolver *r, const char *name,
 				    uint16_t port, srv_resolve_fn fn, void *owner)
 {
@@ -250,11 +280,22 @@ srv_resolve_job *srv_resolve_submit(srv_resolver *r, const char *name,
 	j->port = port;
 	j->fn = fn;
 	j->owner = owner;
-	pthread_mutex_lock(&r->mu);
-	j->state = JOB_QUEUED;
-	list_push(&r->queue, j);
-	pthread_cond_signal(&r->cv);
-	pthread_mutex_unlock(&r->mu);
+	enqueue(r, j);
+	return j;
+}
+
+srv_resolve_job *srv_resolve_run(srv_resolver *r, srv_job_work_fn work, void *arg,
+				 srv_job_done_fn done, void *owner)
+{
+	srv_resolve_job *j = calloc(1, sizeof *j);
+
+	if (!j)
+		return NULL;
+	j->work = work;
+	j->arg = arg;
+	j->done = done;
+	j->owner = owner;
+	enqueue(r, j);
 	return j;
 }
 
@@ -269,7 +310,7 @@ void srv_resolve_cancel(srv_resolver *r, srv_resolve_job *j)
 		j->cancelled = true; /* worker or loop frees it later */
 	pthread_mutex_unlock(&r->mu);
 	if (unqueued)
-		free(j);
+		job_free(j);
 }
 
 bool srv_resolve_literal(const char *host, uint16_t port, struct sockaddr_storage *out)

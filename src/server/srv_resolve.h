@@ -41,6 +41,16 @@ void srv_resolver_free(srv_resolver *r);
  * allocation failure or a name longer than 255 bytes. */
 srv_resolve_job *srv_resolve_submit(srv_resolver *r, const char *name,
 				    uint16_t port, srv_resolve_fn fn, void *owner);
+/* Any other blocking work on the same threads (DNS queries for "DNS
+ * provided by SOCKS"): work(arg) runs on a worker, then done(owner, arg) on
+ * the loop thread, and done owns arg from then on. arg must be one block
+ * from malloc: a job cancelled before done frees it with free(). NULL on
+ * allocation failure (arg still the caller's). */
+typedef void (*srv_job_work_fn)(void *arg);
+typedef void (*srv_job_done_fn)(void *owner, void *arg);
+srv_resolve_job *srv_resolve_run(srv_resolver *r, srv_job_work_fn work, void *arg,
+				 srv_job_done_fn done, void *owner);
+
 /* After this the callback is never called. Loop thread only. */
 void srv_resolve_cancel(srv_resolver *r, srv_resolve_job *job);
 

@@ -225,24 +225,29 @@ wait_for_log()
 	return 1
 }
 
-# start_server [--ns NS] ARGS...: run socks6ify-server, wait for its first
-# "listening socks4a ADDR:PORT" line and export S6_SERVER_PORT, S6_SERVER_PID
-# and S6_SERVER_LOG (its stderr).
+# start_server [--ns NS] [--name NAME] ARGS...: run socks6ify-server, wait
+# for its first "listening PROTO ADDR:PORT" line (any protocol: socks4a,
+# socks6, ...) and export S6_SERVER_PORT (that first listener's port),
+# S6_SERVER_PID and S6_SERVER_LOG (its stderr, $S6_TMP/NAME.err; NAME defaults
+# to "server", another one lets a script run a second or restarted server).
 start_server()
 {
-	local ns=()
-	if [ "${1:-}" = --ns ]; then
-		ns=(--ns "$2")
-		shift 2
-	fi
+	local ns=() name=server
+	while [ $# -gt 0 ]; do
+		case $1 in
+		--ns) ns=(--ns "$2"); shift 2 ;;
+		--name) name=$2; shift 2 ;;
+		*) break ;;
+		esac
+	done
 	require_built "$S6_SERVER_BIN"
-	bg_start server "${ns[@]}" "$S6_SERVER_BIN" "$@"
+	bg_start "$name" "${ns[@]}" "$S6_SERVER_BIN" "$@"
 	S6_SERVER_PID=$BG_PID
-	S6_SERVER_LOG=$S6_TMP/server.err
-	if ! wait_for_log 'listening socks4a [^ ]+:[0-9]+' "$S6_SERVER_LOG" 10; then
+	S6_SERVER_LOG=$S6_TMP/$name.err
+	if ! wait_for_log 'listening [a-z0-9+-]+ [^ ]+:[0-9]+' "$S6_SERVER_LOG" 10; then
 		fail "socks6ify-server did not report listening within 10 s"
 	fi
-	S6_SERVER_PORT=$(sed -nE 's/.*listening socks4a [^ ]*:([0-9]+).*/\1/p' "$S6_SERVER_LOG" | head -n 1)
+	S6_SERVER_PORT=$(sed -nE 's/.*listening [a-z0-9+-]+ [^ ]*:([0-9]+).*/\1/p' "$S6_SERVER_LOG" | head -n 1)
 	export S6_SERVER_PORT S6_SERVER_PID S6_SERVER_LOG
 }
 

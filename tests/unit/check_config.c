@@ -52,7 +52,7 @@ static const struct err_case {
 	{"bad-url.conf", 3, "invalid proxy URL: port '99999' out of range (1..65535)"},
 	{"bad-url-scheme.conf", 3, "invalid proxy URL: unknown scheme 'http' (known schemes: socks4a,"},
 	{"socks4a-password.conf", 3, "invalid proxy URL: socks4a carries a user id, not a password"},
-	{"unimplemented-scheme.conf", 3, "scheme socks6 is not implemented yet in this version"},
+	{"unimplemented-scheme.conf", 3, "scheme socks6+tls is not implemented yet in this version"},
 	{"long-line.conf", 3, "line too long (more than 4096 bytes)"},
 	{"nul-byte.conf", 4, "NUL byte in file"},
 	{"control-char.conf", 3, "control character 0x01 in line"},
@@ -234,7 +234,8 @@ static const struct line_err_case {
 	{"\n\nexclude\t \t", "t.conf:3: missing value for key 'exclude'"},
 	{"DNS local", "t.conf:1: unknown key 'DNS' (known: proxy, exclude, dns, connect-timeout, "
 		      "log-level, fail, username, password, tos, ttl, no-fragment, "
-		      "happy-eyeballs, mptcp, tfo)"},
+		      "happy-eyeballs, mptcp, tfo, socks6-auth, session, token-window, "
+		      "spend-tokens)"},
 	{"dns=local", "t.conf:1: unknown key 'dns=local'"},
 	{"dns LOCAL", "t.conf:1: bad dns 'LOCAL': expected remote or local"},
 	{"dns local remote", "t.conf:1: bad dns 'local remote': expected remote or local"},
@@ -246,7 +247,7 @@ static const struct line_err_case {
 	{"a\rb", "t.conf:1: control character 0x0d in line"},
 	{"\r\r\n", "t.conf:1: control character 0x0d in line"},
 	{"proxy socks4a://h\nproxy https://u:pw@h", "t.conf:2: scheme https is not implemented yet "
-		"in this version (only socks4a is)"},
+		"in this version (only socks4a and socks6 are)"},
 	{"proxy connect-ip://h", "t.conf:1: scheme connect-ip is not implemented yet"},
 	{"proxy socks6+tls://h", "t.conf:1: scheme socks6+tls is not implemented yet"},
 	{"proxy socks4a://h:0", "t.conf:1: invalid proxy URL: port '0' out of range (1..65535)"},
@@ -274,7 +275,7 @@ START_TEST(test_errors_hide_secrets)
 	static const char *const texts[] = {
 		"proxy socks6://u:hunter2@h:0",
 		"proxy socks4a://u:hunter2@h",
-		"proxy socks6://u:hunter2@h",
+		"proxy socks6+tls://u:hunter2@h",
 		"proxy socks6://u:hunter2#@h",
 		"password hun\x01ter2",
 	};
@@ -377,7 +378,8 @@ START_TEST(test_buffer_edges)
 	ck_assert_int_eq(s6_config_parse(&cfg, "x y", 3, NULL, err, sizeof err), S6_ERR_CONFIG);
 	ck_assert_str_eq(err, "config:1: unknown key 'x' (known: proxy, exclude, dns, connect-timeout, "
 			 "log-level, fail, username, password, tos, ttl, no-fragment, "
-			 "happy-eyeballs, mptcp, tfo)");
+			 "happy-eyeballs, mptcp, tfo, socks6-auth, session, token-window, "
+			 "spend-tokens)");
 	ck_assert_int_eq(s6_config_parse(&cfg, "x y", 3, "t", NULL, 0), S6_ERR_CONFIG);
 	memset(small, 'q', sizeof small);
 	ck_assert_int_eq(s6_config_parse(&cfg, "x y", 3, "file", small, sizeof small), S6_ERR_CONFIG);
@@ -438,7 +440,7 @@ START_TEST(test_set_proxy)
 	ck_assert_int_eq(s6_config_set_proxy(&cfg, "https://u:p@h", err, sizeof err),
 			 S6_ERR_UNSUPPORTED_SCHEME);
 	ck_assert_str_eq(err, "proxy URL: scheme https is not implemented yet in this version "
-			 "(only socks4a is)");
+			 "(only socks4a and socks6 are)");
 	ck_assert_int_eq(s6_config_set_proxy(&cfg, "socks4a://h:1x", err, sizeof err), S6_ERR_URL);
 	ck_assert_str_eq(err, "proxy URL: bad port '1x' (expected a number 1..65535)");
 	ck_assert_int_eq(s6_config_set_proxy(&cfg, NULL, NULL, 0), S6_ERR_URL);

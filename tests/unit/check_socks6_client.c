@@ -293,6 +293,54 @@ START_TEST(stack_opts_appended)
 }
 END_TEST
 
+/* NOOP with Session ID and Session Teardown: the goodbye of a session. */
+START_TEST(session_teardown)
+{
+	static const uint8_t sid[4] = { 7, 7, 7, 7 };
+	s6_s6_client_params p = connect_v4();
+
+	p.command = S6_SOCKS6_CMD_NOOP;
+	memset(p.addr.ip, 0, 4);
+	p.port = 0;
+	p.session_id = sid;
+	p.session_id_len = sizeof(sid);
+	p.session_teardown = true;
+	FEED(AUTH_OK "\x06\x00\x00\x00" "\x00\x00\x00\x01" "\x00\x00\x00\x00");
+	ck_assert_int_eq(run(&p), S6_HS_DONE);
+	SENT_IS("\x06\x00\x00\x0c" "\x00\x00\x00\x01" "\x00\x00\x00\x00"
+		"\x00\x06\x00\x08" "\x07\x07\x07\x07"
+		"\x00\x0a\x00\x04");
+	assert_done_exact();
+	/* A teardown needs the session it ends. */
+	s6_hs_release(&hs);
+	p.session_id = NULL;
+	p.session_id_len = 0;
+	ck_assert_int_eq(s6_socks6_client_start(&hs, &p), S6_ERR_INVALID_ARG);
+}
+END_TEST
+
+/* The Operation Reply's Stack options are what the proxy did. */
+START_TEST(stack_opts_echoed)
+{
+	s6_s6_client_params p = connect_v4();
+
+	/* TFO remote leg, payload 0; TOS remote 0x10; TTL on an undefined
+	 * leg/level pair is ignored. */
+	FEED(AUTH_OK "\x06\x00\x00\x18" "\x04\xd2\x00\x01" "\x0a\x00\x00\x01"
+	     "\x00\x01\x00\x08" "\x84\x01\x00\x00"
+	     "\x00\x01\x00\x08" "\x81\x01\x10\x00"
+	     "\x00\x01\x00\x08" "\x3f\x03\x40\x00");
+	ck_assert_int_eq(run(&p), S6_HS_DONE);
+	assert_done_exact();
+	ck_assert_uint_eq(res.n_stack, 2);
+	ck_assert_uint_eq(res.stack[0].level, S6_S6_LEVEL_TCP);
+	ck_assert_uint_eq(res.stack[0].code, S6_S6_TCP_TFO);
+	ck_assert_uint_eq(res.stack[0].leg, S6_S6_LEG_PROXY_REMOTE);
+	ck_assert_uint_eq(res.stack[1].code, S6_S6_IP_TOS);
+	ck_assert_uint_eq(res.stack[1].value, 0x10);
+}
+END_TEST
+
 START_TEST(bad_params)
 {
 	static const uint8_t sid[4] = { 1, 2, 3, 4 };
@@ -349,6 +397,8 @@ static Suite *socks6_client_suite(void)
 	tcase_add_test(tc, slow_path_without_creds);
 	tcase_add_test(tc, session_id_in_op_reply);
 	tcase_add_test(tc, session_ok_and_invalid);
+	tcase_add_test(tc, session_teardown);
+	tcase_add_test(tc, stack_opts_echoed);
 	tcase_add_test(tc, idempotence_accepted_rejected);
 	tcase_add_test(tc, noop);
 	tcase_add_test(tc, initial_data);

@@ -65,6 +65,15 @@ START_TEST(version_mismatch)
 	ck_assert_int_eq(s6_socks6_client_classify_eof(&hs), S6_ERR_BAD_VERSION);
 	ck_assert_int_eq(hs.err, S6_ERR_BAD_VERSION);
 	ck_assert_str_eq(hs.why, "proxy does not speak SOCKS6 (version mismatch reply)");
+
+	/* A proxy of version 7 sends its own one-byte reply. */
+	s6_hs_release(&hs);
+	setup();
+	FEED("\x07");
+	fk.eof = true;
+	ck_assert_int_eq(run(&p), S6_HS_FAILED);
+	ck_assert_int_eq(s6_socks6_client_classify_eof(&hs), S6_ERR_BAD_VERSION);
+	ck_assert_str_eq(hs.why, "proxy does not speak SOCKS6 (version mismatch reply: version 7)");
 }
 END_TEST
 

@@ -40,6 +40,25 @@ START_TEST(buf_bounds_and_compaction)
 }
 END_TEST
 
+/* Growing keeps the pending bytes (not their offset) and never shrinks. */
+START_TEST(buf_grow_keeps_pending)
+{
+	srv_buf b;
+
+	ck_assert(srv_buf_init(&b, 8));
+	ck_assert(srv_buf_append(&b, "abcdefgh", 8));
+	srv_buf_consume(&b, 3);
+	ck_assert(srv_buf_grow(&b, 32));
+	ck_assert_uint_eq(b.cap, 32);
+	ck_assert_uint_eq(srv_buf_len(&b), 5);
+	ck_assert_mem_eq(srv_buf_peek(&b), "defgh", 5);
+	ck_assert_uint_eq(srv_buf_room(&b), 27);
+	ck_assert(srv_buf_grow(&b, 16));
+	ck_assert_uint_eq(b.cap, 32);
+	srv_buf_free(&b);
+}
+END_TEST
+
 START_TEST(buf_socket_io)
 {
 	srv_buf b;
@@ -247,6 +266,7 @@ static Suite *srv_relay_suite(void)
 	TCase *tr = tcase_create("relay");
 
 	tcase_add_test(tb, buf_bounds_and_compaction);
+	tcase_add_test(tb, buf_grow_keeps_pending);
 	tcase_add_test(tb, buf_socket_io);
 	suite_add_tcase(s, tb);
 	tcase_add_checked_fixture(tr, setup, teardown);

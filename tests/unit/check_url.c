@@ -287,7 +287,7 @@ START_TEST(test_implemented)
 {
 	/* This stage: SOCKS4a only. */
 	ck_assert(s6_scheme_implemented(S6_SCHEME_SOCKS4A));
-	ck_assert(!s6_scheme_implemented(S6_SCHEME_SOCKS6));
+	ck_assert(s6_scheme_implemented(S6_SCHEME_SOCKS6));
 	ck_assert(!s6_scheme_implemented(S6_SCHEME_SOCKS6_TLS));
 	ck_assert(!s6_scheme_implemented(S6_SCHEME_CONNECT_IP));
 	ck_assert(!s6_scheme_implemented(S6_SCHEME_HTTPS));
