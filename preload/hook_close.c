@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <unistd.h>
 #include "s6p_fdtab.h"
+#include "s6p_opt.h"
 #include "s6p_real.h"
 
 static void s6p_forget(int fd)
@@ -15,6 +16,7 @@ static void s6p_forget(int fd)
 
 S6P_HOOK int close(int fd)
 {
+	s6p_opt_before_close(fd);
 	s6p_forget(fd);
 	return S6P_REAL(close)(fd);
 }

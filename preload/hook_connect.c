@@ -18,7 +18,7 @@ static int s6p_connect_again(int fd, bool *handled)
 	if (c && c->state == S6P_CONN_PENDING) {
 		errno = EALREADY;
 		rc = -1;
-	} else if (c && c->state == S6P_CONN_CONNECTED) {
+	} else if (c && (c->state == S6P_CONN_CONNECTED || c->state == S6P_CONN_OPTIMISTIC)) {
 		errno = EISCONN;
 		rc = -1;
 	} else if (c) {

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include "s6_handshake.h"
 #include "s6p_fdtab.h"
+#include "s6p_opt.h"
 #include "s6p_proxy.h"
 #include "s6p_real.h"
 
@@ -24,6 +25,8 @@ S6P_HOOK int epoll_ctl(int epfd, int op, int fd, struct epoll_event *ev)
 		struct epoll_event use = *ev;
 		if (c && c->state == S6P_CONN_PENDING)
 			use = s6p_epoll_masked(ev, fd);
+		else if (c && c->state == S6P_CONN_OPTIMISTIC)
+			use = s6p_epoll_masked_input(ev, fd);
 		rc = S6P_REAL(epoll_ctl)(epfd, op, fd, &use);
 		if (rc == 0)
 			s6p_epreg_set_locked(fd, epfd, ev);
@@ -51,6 +54,7 @@ static int s6p_epoll_wait_common(int epfd, struct epoll_event *events, int max,
 {
 	int64_t deadline = timeout < 0 ? -1 : s6_now_ms() + timeout;
 
+	s6p_opt_epoll_wait_hint(epfd);
 	for (;;) {
 		int64_t left = deadline < 0 ? -1 : deadline - s6_now_ms();
 		if (deadline >= 0 && left < 0)

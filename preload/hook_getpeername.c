@@ -12,7 +12,7 @@ S6P_HOOK int getpeername(int fd, struct sockaddr *sa, socklen_t *len)
 
 	s6p_fdtab_lock();
 	struct s6p_conn *c = s6p_conn_get_checked_locked(fd);
-	if (c && c->state == S6P_CONN_CONNECTED) {
+	if (c && (c->state == S6P_CONN_CONNECTED || c->state == S6P_CONN_OPTIMISTIC)) {
 		if (!sa || !len) {
 			errno = EFAULT;
 			rc = -1;

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* getsockopt(SO_ERROR): the outcome of a non-blocking proxied connect, read
- * once, as the kernel reports a failed connect. */
+/* getsockopt(SO_ERROR): the outcome of a non-blocking or optimistic proxied
+ * connect, read once, as the kernel reports a failed connect. */
 #include <errno.h>
 #include <string.h>
 #include "s6p_fdtab.h"
+#include "s6p_proxy.h"
 #include "s6p_real.h"
 
 S6P_HOOK int getsockopt(int fd, int level, int name, void *val, socklen_t *len)
@@ -15,8 +16,11 @@ S6P_HOOK int getsockopt(int fd, int level, int name, void *val, socklen_t *len)
 	s6p_fdtab_lock();
 	struct s6p_conn *c = s6p_conn_get_checked_locked(fd);
 	if (c && c->state != S6P_CONN_CONNECTED) {
+		s6p_conn_poke_locked(c); /* optimistic: the proxy may have refused */
 		int err = c->state == S6P_CONN_FAILED ? c->err : 0;
 		c->err = 0;
+		if (c->state == S6P_CONN_FAILED)
+			s6p_opt_uncount_locked(c); /* told now */
 		memcpy(val, &err, sizeof err);
 		*len = sizeof err;
 		rc = 0;

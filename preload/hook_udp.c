@@ -4,6 +4,7 @@
  * so UDP, DNS and ICMP cannot leak around the proxy. */
 #include <errno.h>
 #include "s6p_fdtab.h"
+#include "s6p_opt.h"
 #include "s6p_proxy.h"
 #include "s6p_real.h"
 
@@ -29,15 +30,29 @@ static bool s6p_send_allowed(int fd, const struct sockaddr *sa, socklen_t len)
 S6P_HOOK ssize_t sendto(int fd, const void *buf, size_t n, int flags,
 			const struct sockaddr *sa, socklen_t len)
 {
-	if (!s6p_send_allowed(fd, sa, len) || s6p_fd_busy(fd))
+	struct iovec v = {(void *)buf, n};
+	ssize_t r;
+
+	if (!s6p_send_allowed(fd, sa, len))
+		return -1;
+	/* A stream socket ignores the address (MSG_FASTOPEN aside). */
+	if (!(flags & MSG_FASTOPEN) && s6p_opt_write_gate(fd, &v, 1, flags, true, &r))
+		return r;
+	if (s6p_fd_busy(fd))
 		return -1;
 	return S6P_REAL(sendto)(fd, buf, n, flags, sa, len);
 }
 
 S6P_HOOK ssize_t sendmsg(int fd, const struct msghdr *msg, int flags)
 {
+	ssize_t r;
+
 	if (msg && !s6p_send_allowed(fd, msg->msg_name, msg->msg_namelen))
 		return -1;
+	/* Ancillary data cannot become initial data: the Request goes alone. */
+	if (msg && s6p_opt_write_gate(fd, msg->msg_iov, (int)msg->msg_iovlen, flags,
+				      msg->msg_iov && msg->msg_controllen == 0, &r))
+		return r;
 	if (s6p_fd_busy(fd))
 		return -1;
 	return S6P_REAL(sendmsg)(fd, msg, flags);
@@ -50,6 +65,9 @@ S6P_HOOK int sendmmsg(int fd, struct mmsghdr *vec, unsigned int n, int flags)
 		if (!s6p_send_allowed(fd, m->msg_name, m->msg_namelen))
 			return -1;
 	}
+	ssize_t r;
+	if (s6p_opt_write_gate(fd, NULL, 0, flags, false, &r))
+		return (int)r;
 	if (s6p_fd_busy(fd))
 		return -1;
 	return S6P_REAL(sendmmsg)(fd, vec, n, flags);

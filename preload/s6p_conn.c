@@ -1,14 +1,21 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* How a non-blocking proxied connection advances and ends. Every transition
- * out of PENDING goes through s6p_conn_end_locked(), which gives the program
- * back its epoll registrations and wakes its pollers. */
+/* How a non-blocking or optimistic proxied connection advances and ends.
+ * Every transition out of PENDING or OPTIMISTIC goes through
+ * s6p_conn_end_locked(), which gives the program back its epoll
+ * registrations and wakes its pollers; OPTIMISTIC's own step from UNSENT to
+ * REPLIES is s6p_conn_send_request_locked(). */
 #include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <unistd.h>
 #include "s6_log.h"
 #include "s6_socks4_client.h"
+#include "s6_tfo.h"
 #include "s6p_driver.h"
 #include "s6p_io.h"
 #include "s6p_proxy.h"
@@ -34,10 +41,26 @@ static void s6p_epoll_apply(int epfd, int fd, struct epoll_event *ev)
 		S6P_REAL(epoll_ctl)(epfd, EPOLL_CTL_ADD, fd, ev); /* socket was replaced */
 }
 
+/* OPTIMISTIC: the program may write (its bytes follow the Request) but
+ * must not see the replies as input. With no output interest left the
+ * registration is tagged like a held one, so a stray EPOLLHUP is dropped;
+ * otherwise it keeps the program's data, and an EPOLLHUP or EPOLLERR it
+ * sees leads to a read that reports the failure. */
+struct epoll_event s6p_epoll_masked_input(const struct epoll_event *user, int fd)
+{
+	struct epoll_event ev = *user;
+
+	ev.events &= ~(uint32_t)(EPOLLIN | EPOLLRDNORM | EPOLLRDBAND | EPOLLPRI | EPOLLRDHUP);
+	if (!(ev.events & (EPOLLOUT | EPOLLWRNORM | EPOLLWRBAND)))
+		ev.data.u64 = s6p_epoll_mask_tag(fd);
+	return ev;
+}
+
 void s6p_epoll_hold_locked(struct s6p_conn *c)
 {
 	for (struct s6p_epreg *r = s6p_epreg_list_locked(c->fd); r; r = r->next) {
-		struct epoll_event ev = s6p_epoll_masked(&r->ev, c->fd);
+		struct epoll_event ev = c->state == S6P_CONN_OPTIMISTIC
+			? s6p_epoll_masked_input(&r->ev, c->fd) : s6p_epoll_masked(&r->ev, c->fd);
 		s6p_epoll_apply(r->epfd, c->fd, &ev);
 	}
 }
@@ -56,6 +79,9 @@ void s6p_conn_end_locked(struct s6p_conn *c, enum s6p_conn_state st)
 
 	s6p_driver_remove_locked(c);
 	c->state = st;
+	/* A failed optimistic connect stays counted until the program is told. */
+	if (st != S6P_CONN_FAILED || c->err == 0)
+		s6p_opt_uncount_locked(c);
 	s6p_epoll_release_locked(c);
 	if (c->notify_fd >= 0) {
 		(void)!S6P_REAL(write)(c->notify_fd, &one, sizeof one);
@@ -66,10 +92,7 @@ void s6p_conn_end_locked(struct s6p_conn *c, enum s6p_conn_state st)
 	}
 }
 
-static void s6p_conn_fail_locked(struct s6p_conn *c, int err, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void s6p_conn_fail_locked(struct s6p_conn *c, int err, const char *fmt, ...)
+void s6p_conn_fail_locked(struct s6p_conn *c, int err, const char *fmt, ...)
 {
 	char why[256];
 	va_list ap;
@@ -108,7 +131,22 @@ bool s6p_conn_start_locked(struct s6p_conn *c, const struct s6p_target *t)
 static void s6p_conn_retry_locked(struct s6p_conn *c)
 {
 	s6_err err;
+	int fl;
 
+	if (c->state == S6P_CONN_OPTIMISTIC && c->opt_passthru) {
+		/* The program's later bytes went to the connection the proxy
+		 * refused: a new one would lose them. */
+		s6p_conn_fail_locked(c, s6p_hs_errno(&c->hs),
+				     "%s (not retried: the program has sent data already)", c->hs.why);
+		return;
+	}
+	if (c->opt_tfo) {
+		/* A retry is rare: no TFO, so nothing can be replayed. */
+		int off = 0;
+		setsockopt(c->fd, IPPROTO_TCP, TCP_FASTOPEN_CONNECT, &off, sizeof off);
+		c->opt_tfo = false;
+		c->s6->tfo_syn = false;
+	}
 	s6p_disconnect(c->fd);
 	s6_hs_release(&c->hs);
 	err = s6p_s6_start(&c->hs, c->s6);
@@ -118,11 +156,19 @@ static void s6p_conn_retry_locked(struct s6p_conn *c)
 		return;
 	}
 	c->tcp_up = false;
-	if (S6P_REAL(connect)(c->fd, (struct sockaddr *)&c->proxy, c->proxy_len) == 0) {
+	/* Never block under the table lock (an optimistic socket may be blocking). */
+	fl = fcntl(c->fd, F_GETFL);
+	if (fl >= 0 && !(fl & O_NONBLOCK))
+		fcntl(c->fd, F_SETFL, fl | O_NONBLOCK);
+	int rc = S6P_REAL(connect)(c->fd, (struct sockaddr *)&c->proxy, c->proxy_len);
+	int e = errno;
+	if (fl >= 0 && !(fl & O_NONBLOCK))
+		fcntl(c->fd, F_SETFL, fl);
+	errno = e;
+	if (rc == 0) {
 		c->tcp_up = true;
 		s6p_conn_advance_locked(c); /* bounded: at most two retries */
 	} else if (errno != EINPROGRESS) {
-		int e = errno;
 		s6p_conn_fail_locked(c, e, "cannot reach proxy again: %s", strerror(e));
 	}
 }
@@ -189,5 +235,97 @@ void s6p_conn_orphan_locked(struct s6p_conn *c)
 	/* The parent owns this handshake; in the child the socket is left alone. */
 	c->err = ECONNABORTED;
 	s6p_driver_remove_locked(c);
+	s6p_opt_uncount_locked(c);
 	c->state = S6P_CONN_FAILED;
+}
+
+int s6p_conn_notify_locked(struct s6p_conn *c)
+{
+	if (c->notify_fd < 0)
+		c->notify_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	return c->notify_fd;
+}
+
+/* OPTIMISTIC, connecting to the proxy without TFO: true once the TCP
+ * connection is up; a refused one fails c (the program learns it from its
+ * next call). */
+static bool s6p_conn_tcp_check_locked(struct s6p_conn *c)
+{
+	struct pollfd p = {.fd = c->fd, .events = POLLOUT};
+	int soerr = 0;
+	socklen_t len = sizeof soerr;
+
+	if (S6P_REAL(poll)(&p, 1, 0) <= 0)
+		return false;
+	S6P_REAL(getsockopt)(c->fd, SOL_SOCKET, SO_ERROR, &soerr, &len);
+	if (soerr != 0) {
+		s6p_conn_fail_locked(c, soerr, "cannot reach proxy: %s", strerror(soerr));
+		return false;
+	}
+	c->tcp_up = true;
+	return true;
+}
+
+void s6p_conn_send_request_locked(struct s6p_conn *c, const void *data, size_t len)
+{
+	const s6_socks6_config *c6 = &s6p_state()->cfg.s6;
+	s6_err err = s6p_s6_set_initial_data(c->s6, data, len, c->opt_tfo);
+
+	if (err == S6_OK)
+		err = s6p_s6_start(&c->hs, c->s6);
+	if (err != S6_OK) {
+		s6p_conn_fail_locked(c, s6_err_errno(err), "cannot build the proxy request: %s",
+				     s6_strerror(err));
+		return;
+	}
+	c->opt_phase = S6P_OPT_REPLIES;
+	s6p_driver_kick_locked(); /* it now waits for the replies */
+	if (!c->tcp_up && !s6p_conn_tcp_check_locked(c))
+		return; /* the driver sends once the proxy accepts */
+	/* The replay rule: without a token (auto), the SYN carries the Request
+	 * and the program's bytes follow once the proxy has answered the SYN. */
+	if (c->opt_tfo && len && !s6_tfo_syn_may_carry_data(c6->tfo_proxy, c->s6->p.spend_token))
+		s6_hs_send_upto(&c->hs, c->fd, &s6p_real_io, c->hs.out_len - len);
+	s6p_conn_advance_locked(c);
+}
+
+void s6p_conn_poke_locked(struct s6p_conn *c)
+{
+	if (c->state != S6P_CONN_OPTIMISTIC)
+		return;
+	if (!c->tcp_up && !s6p_conn_tcp_check_locked(c))
+		return;
+	if (c->opt_phase == S6P_OPT_REPLIES)
+		s6p_conn_advance_locked(c);
+}
+
+short s6p_conn_driver_events_locked(const struct s6p_conn *c, int64_t *wake_ms)
+{
+	short ev = c->tcp_up ? s6_hs_events(&c->hs) : POLLOUT;
+
+	*wake_ms = c->deadline_ms;
+	if (c->state != S6P_CONN_OPTIMISTIC)
+		return ev ? ev : POLLOUT;
+	if (c->opt_phase == S6P_OPT_UNSENT) {
+		/* Only errors wake us before the safety net sends the Request. */
+		if (c->opt_flush_ms < *wake_ms)
+			*wake_ms = c->opt_flush_ms;
+		return 0;
+	}
+	return ev ? ev : POLLIN;
+}
+
+void s6p_conn_service_locked(struct s6p_conn *c, short revents, int64_t now)
+{
+	if (c->state == S6P_CONN_OPTIMISTIC && c->opt_phase == S6P_OPT_UNSENT) {
+		/* The safety net: a Request is never left unsent. */
+		if (revents || now >= c->opt_flush_ms)
+			s6p_conn_send_request_locked(c, NULL, 0);
+	} else if (revents) {
+		s6p_conn_advance_locked(c); /* may free c (fail open) */
+		return;
+	}
+	if ((c->state == S6P_CONN_PENDING || c->state == S6P_CONN_OPTIMISTIC) &&
+	    now >= c->deadline_ms)
+		s6p_conn_timeout_locked(c);
 }

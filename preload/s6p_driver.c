@@ -39,10 +39,11 @@ static nfds_t s6p_driver_pollset_locked(struct pollfd **pfds, size_t *cap, int *
 			*pfds = p;
 			*cap = ncap;
 		}
-		short ev = c->tcp_up ? s6_hs_events(&c->hs) : POLLOUT;
-		(*pfds)[n++] = (struct pollfd){.fd = c->fd, .events = ev ? ev : POLLOUT};
-		if (next < 0 || c->deadline_ms < next)
-			next = c->deadline_ms;
+		int64_t wake;
+		short ev = s6p_conn_driver_events_locked(c, &wake);
+		(*pfds)[n++] = (struct pollfd){.fd = c->fd, .events = ev};
+		if (next < 0 || wake < next)
+			next = wake;
 	}
 	(*pfds)[0] = (struct pollfd){.fd = s6p_drv.wake_fd, .events = POLLIN};
 	*timeout = next < 0 ? -1 : (next > now ? (int)(next - now) : 0);
@@ -55,12 +56,9 @@ static void s6p_driver_service_locked(struct pollfd *pfds, nfds_t n)
 
 	for (nfds_t i = 1; i < n; i++) {
 		struct s6p_conn *c = s6p_conn_get_locked(pfds[i].fd);
-		if (!c || c->state != S6P_CONN_PENDING)
+		if (!c || (c->state != S6P_CONN_PENDING && c->state != S6P_CONN_OPTIMISTIC))
 			continue; /* closed or replaced while we were polling */
-		if (pfds[i].revents)
-			s6p_conn_advance_locked(c);
-		else if (now >= c->deadline_ms)
-			s6p_conn_timeout_locked(c);
+		s6p_conn_service_locked(c, pfds[i].revents, now);
 	}
 }
 
@@ -125,6 +123,16 @@ int s6p_driver_add_locked(struct s6p_conn *c)
 	atomic_fetch_add(&s6p_pending_count, 1);
 	s6p_driver_wake();
 	return 0;
+}
+
+void s6p_driver_kick_locked(void)
+{
+	s6p_driver_wake();
+}
+
+struct s6p_conn *s6p_driver_list_locked(void)
+{
+	return s6p_drv.head;
 }
 
 void s6p_driver_remove_locked(struct s6p_conn *c)

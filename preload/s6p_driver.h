@@ -16,6 +16,12 @@ int s6p_driver_add_locked(struct s6p_conn *c);
 /* Take a connection off the driver's list (finished or forgotten). */
 void s6p_driver_remove_locked(struct s6p_conn *c);
 
+/* What a connection waits for changed: the driver builds its poll set again. */
+void s6p_driver_kick_locked(void);
+
+/* The connections the driver holds (linked by next_pending). */
+struct s6p_conn *s6p_driver_list_locked(void);
+
 /* In a forked child: the thread is gone; handshakes that belong to the parent
  * are marked failed in the child (the parent finishes them). */
 void s6p_driver_after_fork_locked(void);

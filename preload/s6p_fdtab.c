@@ -24,6 +24,21 @@ static size_t s6p_nslots;
 static uint64_t s6p_tag_secret;
 
 atomic_int s6p_pending_count;
+atomic_int s6p_opt_count;
+
+void s6p_opt_count_locked(struct s6p_conn *c)
+{
+	if (!c->opt_counted)
+		atomic_fetch_add(&s6p_opt_count, 1);
+	c->opt_counted = true;
+}
+
+void s6p_opt_uncount_locked(struct s6p_conn *c)
+{
+	if (c->opt_counted)
+		atomic_fetch_sub(&s6p_opt_count, 1);
+	c->opt_counted = false;
+}
 
 void s6p_fdtab_lock(void) { pthread_mutex_lock(&s6p_fdtab_mutex); }
 void s6p_fdtab_unlock(void) { pthread_mutex_unlock(&s6p_fdtab_mutex); }
@@ -126,7 +141,8 @@ void s6p_conn_unref_locked(struct s6p_conn *c)
 		return;
 	if (c->forgotten) {
 		s6p_conn_free_locked(c);
-	} else if (c->state != S6P_CONN_PENDING && c->notify_fd >= 0) {
+	} else if (c->state != S6P_CONN_PENDING && c->state != S6P_CONN_OPTIMISTIC &&
+		   c->notify_fd >= 0) {
 		S6P_REAL(close)(c->notify_fd); /* the last poller is gone */
 		c->notify_fd = -1;
 	}
@@ -147,8 +163,9 @@ void s6p_fd_forget_locked(int fd)
 	if (s->conn) {
 		struct s6p_conn *c = s->conn;
 		s->conn = NULL;
-		if (c->state == S6P_CONN_PENDING)
+		if (c->state == S6P_CONN_PENDING || c->state == S6P_CONN_OPTIMISTIC)
 			s6p_driver_remove_locked(c);
+		s6p_opt_uncount_locked(c);
 		c->forgotten = true;
 		if (c->notify_users == 0)
 			s6p_conn_free_locked(c);

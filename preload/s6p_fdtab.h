@@ -22,6 +22,15 @@ enum s6p_conn_state {
 	S6P_CONN_PENDING = 1,   /* non-blocking handshake in progress */
 	S6P_CONN_CONNECTED,     /* proxied and established */
 	S6P_CONN_FAILED,        /* failed; err is reported once through SO_ERROR */
+	S6P_CONN_OPTIMISTIC,    /* socks6: connect() returned, the Request or its
+				 * replies are still outstanding (s6p_opt.h) */
+};
+
+/* OPTIMISTIC has two phases: the Request waits for the program's first
+ * write (it becomes initial data), then the replies are awaited. */
+enum s6p_opt_phase {
+	S6P_OPT_UNSENT = 0,
+	S6P_OPT_REPLIES,
 };
 
 #define S6P_TARGET_MAX 300
@@ -46,6 +55,12 @@ struct s6p_conn {
 	socklen_t proxy_len;
 	struct s6p_conn *next_pending; /* driver's list */
 	struct s6p_s6req *s6;          /* socks6:// only: the request (s6p_s6.h) */
+	/* OPTIMISTIC (s6p_opt.h) */
+	enum s6p_opt_phase opt_phase;
+	bool opt_counted;              /* counted in s6p_opt_count: the hooks must look */
+	bool opt_tfo;                  /* TCP_FASTOPEN_CONNECT is set on the socket */
+	bool opt_passthru;             /* program bytes went to the socket directly */
+	int64_t opt_flush_ms;          /* UNSENT: the driver sends the Request alone then */
 	s6_hs hs;
 };
 
@@ -56,6 +71,20 @@ struct s6p_epreg {
 };
 
 extern atomic_int s6p_pending_count; /* connections in S6P_CONN_PENDING */
+/* Connections in S6P_CONN_OPTIMISTIC, or failed after it with an error the
+ * program has not been told yet. */
+extern atomic_int s6p_opt_count;
+
+/* True when some hook must look at the table (lock-free). */
+static inline bool s6p_fdtab_watching(void)
+{
+	return atomic_load_explicit(&s6p_pending_count, memory_order_relaxed) > 0 ||
+	       atomic_load_explicit(&s6p_opt_count, memory_order_relaxed) > 0;
+}
+
+/* Count c in / out of s6p_opt_count (idempotent). */
+void s6p_opt_count_locked(struct s6p_conn *c);
+void s6p_opt_uncount_locked(struct s6p_conn *c);
 
 void s6p_fdtab_lock(void);
 void s6p_fdtab_unlock(void);

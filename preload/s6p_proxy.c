@@ -12,6 +12,7 @@
 #include "s6_socks4_client.h"
 #include "s6p_driver.h"
 #include "s6p_io.h"
+#include "s6p_opt.h"
 #include "s6p_proxy.h"
 #include "s6p_real.h"
 #include "s6p_s6.h"
@@ -22,7 +23,7 @@
  * any proxy address (an AF_INET socket and an IPv6-only proxy, or IPV6_V6ONLY
  * and an IPv4 proxy) is replaced in place by one that can: same fd number,
  * same status and descriptor flags. */
-static int s6p_proxy_pick(int fd, struct sockaddr_storage *out, socklen_t *outlen)
+int s6p_proxy_pick(int fd, struct sockaddr_storage *out, socklen_t *outlen)
 {
 	struct sockaddr_storage addrs[S6P_PROXY_ADDRS_MAX];
 	socklen_t lens[S6P_PROXY_ADDRS_MAX];
@@ -236,6 +237,8 @@ int s6p_connect_stream(int fd, const struct sockaddr *sa, socklen_t len)
 	int flags = fcntl(fd, F_GETFL);
 	if (flags < 0)
 		return s6p_fail(&t, errno, "cannot read the socket's flags");
+	if (s6p_opt_applies())
+		return s6p_opt_connect(fd, flags, &t);
 	if (flags & O_NONBLOCK)
 		return s6p_connect_async(fd, &t);
 	return s6p_connect_sync(fd, flags, &t);

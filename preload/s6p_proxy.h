@@ -32,6 +32,25 @@ bool s6p_conn_start_locked(struct s6p_conn *c, const struct s6p_target *t);
 void s6p_conn_advance_locked(struct s6p_conn *c);
 void s6p_conn_timeout_locked(struct s6p_conn *c);
 void s6p_conn_orphan_locked(struct s6p_conn *c);
+/* What the driver waits for on c (0: nothing but errors) and until when. */
+short s6p_conn_driver_events_locked(const struct s6p_conn *c, int64_t *wake_ms);
+/* The driver's poll said revents for c (or its time came). */
+void s6p_conn_service_locked(struct s6p_conn *c, short revents, int64_t now);
+
+/* Fail and end a connection: one log line, err kept for the program. */
+void s6p_conn_fail_locked(struct s6p_conn *c, int err, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* OPTIMISTIC: UNSENT -> REPLIES. The Request leaves with len bytes of the
+ * program's first write as initial data (len 0: the Request alone). */
+void s6p_conn_send_request_locked(struct s6p_conn *c, const void *data, size_t len);
+/* OPTIMISTIC: advance the replies without blocking (a hook's turn). */
+void s6p_conn_poke_locked(struct s6p_conn *c);
+/* The completion eventfd, made on first use; -1 without one. */
+int s6p_conn_notify_locked(struct s6p_conn *c);
+
+/* Pick the proxy address for fd (s6p_proxy.c): 0 or an errno. */
+int s6p_proxy_pick(int fd, struct sockaddr_storage *out, socklen_t *outlen);
 
 /* The proxy could not be reached: with `fail open` and an IP target, connect
  * fd directly and stop tracking it (true); otherwise false. */
@@ -41,5 +60,7 @@ bool s6p_fail_open_direct_locked(struct s6p_conn *c, int err);
 void s6p_epoll_hold_locked(struct s6p_conn *c);
 void s6p_epoll_release_locked(struct s6p_conn *c);
 struct epoll_event s6p_epoll_masked(const struct epoll_event *user, int fd);
+/* OPTIMISTIC: the registration without input interest (output stays). */
+struct epoll_event s6p_epoll_masked_input(const struct epoll_event *user, int fd);
 
 #endif

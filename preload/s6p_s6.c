@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "s6_log.h"
+#include "s6_tfo.h"
 #include "s6p_s6.h"
 #include "s6p_state.h"
 
@@ -32,6 +33,9 @@ void s6p_s6_free(struct s6p_s6req *r)
 	if (!r)
 		return;
 	s6p_s6_abandon(r);
+	if (r->idata)
+		explicit_bzero(r->idata, r->p.initial_data_len);
+	free(r->idata);
 	explicit_bzero(r, sizeof *r);
 	free(r);
 }
@@ -75,19 +79,27 @@ static void s6p_s6_creds(struct s6p_s6req *r)
 	r->p.userpass_in_request = ok && s6p_state()->cfg.s6.auth == S6_S6AUTH_0RTT;
 }
 
-/* `replayable`: a request is worth a token when a replay would repeat data
- * (initial data, or a TFO SYN toward the proxy); this version sends
- * neither, so it spends only with `always`. */
+/* `replayable`: a request is worth a token when a replay would repeat
+ * application bytes: initial data in a TCP Fast Open SYN (s6_tfo.h). */
 static bool s6p_s6_wants_token(const struct s6p_s6req *r)
 {
-	switch (s6p_state()->cfg.s6.spend) {
-	case S6_SPEND_ALWAYS:
-		return true;
-	case S6_SPEND_REPLAYABLE:
-		return r->p.initial_data_len > 0;
-	default:
-		return false;
-	}
+	return s6_tfo_wants_token(s6p_state()->cfg.s6.spend, r->tfo_syn, r->p.initial_data_len);
+}
+
+s6_err s6p_s6_set_initial_data(struct s6p_s6req *r, const void *data, size_t len, bool tfo)
+{
+	r->tfo_syn = tfo;
+	if (len == 0)
+		return S6_OK;
+	if (len > S6_S6_INITIAL_DATA_MAX || r->idata)
+		return S6_ERR_INVALID_ARG;
+	r->idata = malloc(len);
+	if (!r->idata)
+		return S6_ERR_NOMEM;
+	memcpy(r->idata, data, len);
+	r->p.initial_data = r->idata;
+	r->p.initial_data_len = (uint16_t)len;
+	return S6_OK;
 }
 
 static void s6p_s6_plan(struct s6p_s6req *r)

@@ -26,6 +26,8 @@ struct s6p_s6req {
 	s6_s6sess_ticket ticket;      /* role NONE once given back to the store */
 	char label[S6P_TARGET_MAX];   /* target, for log lines */
 	bool session_retried, token_retried;
+	uint8_t *idata;               /* the program's first bytes (optimistic connect) */
+	bool tfo_syn;                 /* the request may leave in a TCP Fast Open SYN */
 };
 
 enum s6p_s6_next {
@@ -40,6 +42,10 @@ struct s6p_s6req *s6p_s6_new(const struct s6p_target *t);
 
 /* Give back what the request holds in the store, then free it; NULL is fine. */
 void s6p_s6_free(struct s6p_s6req *r);
+
+/* Carry len bytes of the program's first write as initial data (a copy,
+ * kept for a retry); tfo: the request may leave in a TCP Fast Open SYN. */
+s6_err s6p_s6_set_initial_data(struct s6p_s6req *r, const void *data, size_t len, bool tfo);
 
 /* Plan the attempt with the session store and start the machine. */
 s6_err s6p_s6_start(s6_hs *hs, struct s6p_s6req *r);

@@ -3,8 +3,11 @@
  * no longer needed: a NOOP Request with Session ID and Session Teardown on a
  * connection of its own. Bounded: the whole goodbye, lock wait included,
  * takes at most S6P_BYE_MS, and any failure is only logged at DEBUG (the
- * proxy's idle timeout ends the session anyway). A forked child that did
- * not open the session leaves it alone: the store records the opener's pid. */
+ * proxy's idle timeout ends the session anyway). With the per-process
+ * store, a forked child that did not open the session leaves it alone (the
+ * store records the opener's pid). A shared session outlives its opener:
+ * only one found expired is torn down, by the process that found it
+ * (s6p_s6store.h). */
 #include <fcntl.h>
 #include <string.h>
 #include <unistd.h>
@@ -13,6 +16,7 @@
 #include "s6p_io.h"
 #include "s6p_real.h"
 #include "s6p_s6.h"
+#include "s6p_s6store.h"
 #include "s6p_state.h"
 
 #define S6P_BYE_MS 300
@@ -57,16 +61,11 @@ __attribute__((destructor)) static void s6p_s6bye(void)
 	int64_t deadline = s6_now_ms() + S6P_BYE_MS;
 	uint8_t id[S6_S6_SESSION_ID_MAX];
 	uint16_t id_len = 0;
-	bool mine = false;
-	s6_s6sess *s;
+	bool mine;
 
 	if (st->broken || st->cfg.proxy.scheme != S6_SCHEME_SOCKS6)
 		return;
-	s = s6p_sess_lock_timed(S6P_BYE_MS / 3);
-	if (!s)
-		return;
-	mine = s6_s6sess_take_for_teardown(s, (int32_t)getpid(), id, &id_len);
-	s6p_sess_unlock();
+	mine = s6p_sess_take_for_bye(S6P_BYE_MS / 3, id, &id_len);
 	if (mine)
 		s6p_bye_send(id, id_len, deadline);
 	explicit_bzero(id, sizeof id);

@@ -10,17 +10,13 @@
 #include <unistd.h>
 #include "s6_log.h"
 #include "s6p_real.h"
+#include "s6p_s6store.h"
 #include "s6p_state.h"
 
 #define S6P_PH_SLOTS 4096
 
 static struct s6p_state s6p_st;
 static pthread_once_t s6p_state_once = PTHREAD_ONCE_INIT;
-
-static struct {
-	pthread_mutex_t lock;
-	s6_s6sess sess;
-} s6p_sess = {PTHREAD_MUTEX_INITIALIZER, {0}};
 
 static struct {
 	pthread_mutex_t lock;
@@ -93,7 +89,6 @@ static void s6p_state_init(void)
 	if (s6_config_stack_encode(&s6p_st.cfg.stack, s6p_st.s6_stack, sizeof s6p_st.s6_stack,
 				   &s6p_st.s6_stack_len) != S6_OK)
 		s6p_st.s6_stack_len = 0; /* cannot happen: the config checked the values */
-	s6_s6sess_init(&s6p_sess.sess);
 	if (s6p_st.cfg.has_proxy)
 		s6_url_format(&s6p_st.cfg.proxy, s6p_st.proxy_str, sizeof s6p_st.proxy_str);
 	else
@@ -103,7 +98,7 @@ static void s6p_state_init(void)
 	 * child and its parent agree on what each placeholder means. */
 	size_t size = s6_ph_map_size(S6P_PH_SLOTS);
 	void *mem = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	if (mem == MAP_FAILED || s6_ph_map_init(mem, size, S6P_PH_SLOTS, &s6p_st.ph) != S6_OK) {
+	if (mem == MAP_FAILED || s6_ph_map_init_zeroed(mem, size, S6P_PH_SLOTS, &s6p_st.ph) != S6_OK) {
 		s6p_st.ph = NULL;
 		s6_log(S6_LOG_ERROR, "cannot create the placeholder map: remote name lookups will fail");
 	}
@@ -120,32 +115,7 @@ const struct s6p_state *s6p_state(void)
 static void s6p_state_atfork_child(void)
 {
 	pthread_mutex_init(&s6p_proxy_cache.lock, NULL);
-	pthread_mutex_init(&s6p_sess.lock, NULL);
-	s6_s6sess_after_fork(&s6p_sess.sess);
-}
-
-s6_s6sess *s6p_sess_lock(void)
-{
-	pthread_mutex_lock(&s6p_sess.lock);
-	return &s6p_sess.sess;
-}
-
-s6_s6sess *s6p_sess_lock_timed(int timeout_ms)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	ts.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
-	ts.tv_sec += timeout_ms / 1000 + ts.tv_nsec / 1000000000L;
-	ts.tv_nsec %= 1000000000L;
-	if (pthread_mutex_timedlock(&s6p_sess.lock, &ts) != 0)
-		return NULL;
-	return &s6p_sess.sess;
-}
-
-void s6p_sess_unlock(void)
-{
-	pthread_mutex_unlock(&s6p_sess.lock);
+	s6p_s6store_atfork_child();
 }
 
 __attribute__((constructor)) static void s6p_state_ctor(void)

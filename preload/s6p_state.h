@@ -34,8 +34,10 @@ const struct s6p_state *s6p_state(void);
 int s6p_proxy_addrs(struct sockaddr_storage *out, socklen_t *lens, int max, s6_err *err);
 
 /* The SOCKS6 session with the proxy (s6_s6sess.h), the one mutable part of
- * the state, behind its own mutex. Never take the fd table lock while
- * holding it (the driver takes them in the other order). */
+ * the state, behind its own lock: a slot of the table shared by the user's
+ * processes, or this process's own (s6p_s6store.h). Never take the fd
+ * table lock while holding it (the driver takes them in the other order),
+ * and never hold it across a system call that may block. */
 s6_s6sess *s6p_sess_lock(void);
 /* The same, giving up after timeout_ms (NULL): for the exit path, which must
  * not hang on a lock some other thread left held. */

@@ -14,7 +14,7 @@
 
 static inline bool s6p_wait_needed(void)
 {
-	return atomic_load_explicit(&s6p_pending_count, memory_order_relaxed) > 0;
+	return s6p_fdtab_watching();
 }
 
 /* poll/ppoll semantics; timeout_ms < 0 waits forever. */

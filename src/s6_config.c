@@ -22,6 +22,10 @@ void s6_config_defaults(s6_config *cfg)
 	cfg->s6.session = true;
 	cfg->s6.token_window = 16;
 	cfg->s6.spend = S6_SPEND_REPLAYABLE;
+	cfg->s6.tfo_proxy = S6_TFO_PROXY_AUTO;
+	cfg->s6.optimistic = true;
+	cfg->s6.shared_store = true;
+	cfg->s6.session_idle_s = 300; /* below the companion server's 600 */
 }
 
 s6_err s6_cfg_fail(struct s6_cfg_ctx *ctx, const char *fmt, ...)

@@ -52,6 +52,13 @@ typedef enum s6_spend_mode {
 	S6_SPEND_NEVER,
 } s6_spend_mode;
 
+/* TCP Fast Open toward the proxy (tfo-proxy). */
+typedef enum s6_tfo_proxy_mode {
+	S6_TFO_PROXY_AUTO = 0,   /* the draft's replay rule (s6_tfo.h) */
+	S6_TFO_PROXY_ALWAYS,     /* the application tolerates replays */
+	S6_TFO_PROXY_NEVER,
+} s6_tfo_proxy_mode;
+
 #define S6_CONFIG_TOKEN_WINDOW_MAX 65536u
 
 typedef struct s6_socks6_config {
@@ -59,7 +66,13 @@ typedef struct s6_socks6_config {
 	bool session;          /* default yes */
 	uint32_t token_window; /* requested with the session; 0: none; default 16 */
 	s6_spend_mode spend;
+	s6_tfo_proxy_mode tfo_proxy;  /* tfo-proxy, default auto */
+	bool optimistic;       /* socks6-optimistic, default yes */
+	bool shared_store;     /* session-store shared (default) or process */
+	uint32_t session_idle_s; /* session-idle: drop a shared session unused this long */
 } s6_socks6_config;
+
+#define S6_CONFIG_SESSION_IDLE_MAX 86400u
 
 typedef struct s6_config {
 	bool has_proxy;

@@ -44,5 +44,9 @@ s6_err s6_cfg_set_socks6_auth(struct s6_cfg_ctx *ctx, const char *value);
 s6_err s6_cfg_set_session(struct s6_cfg_ctx *ctx, const char *value);
 s6_err s6_cfg_set_token_window(struct s6_cfg_ctx *ctx, const char *value);
 s6_err s6_cfg_set_spend_tokens(struct s6_cfg_ctx *ctx, const char *value);
+s6_err s6_cfg_set_tfo_proxy(struct s6_cfg_ctx *ctx, const char *value);
+s6_err s6_cfg_set_optimistic(struct s6_cfg_ctx *ctx, const char *value);
+s6_err s6_cfg_set_session_store(struct s6_cfg_ctx *ctx, const char *value);
+s6_err s6_cfg_set_session_idle(struct s6_cfg_ctx *ctx, const char *value);
 
 #endif

@@ -189,6 +189,10 @@ static const struct {
 	{"session", s6_cfg_set_session},
 	{"token-window", s6_cfg_set_token_window},
 	{"spend-tokens", s6_cfg_set_spend_tokens},
+	{"tfo-proxy", s6_cfg_set_tfo_proxy},
+	{"socks6-optimistic", s6_cfg_set_optimistic},
+	{"session-store", s6_cfg_set_session_store},
+	{"session-idle", s6_cfg_set_session_idle},
 };
 
 s6_err s6_cfg_set_key(struct s6_cfg_ctx *ctx, const char *key, const char *value)
@@ -203,5 +207,6 @@ s6_err s6_cfg_set_key(struct s6_cfg_ctx *ctx, const char *key, const char *value
 	return s6_cfg_fail(ctx, "unknown key '%.*s' (known: proxy, exclude, dns, connect-timeout, "
 			   "log-level, fail, username, password, tos, ttl, no-fragment, "
 			   "happy-eyeballs, mptcp, tfo, socks6-auth, session, token-window, "
-			   "spend-tokens)", Q(key));
+			   "spend-tokens, tfo-proxy, socks6-optimistic, session-store, session-idle)",
+			   Q(key));
 }

@@ -193,6 +193,30 @@ s6_hs_status s6_hs_step(s6_hs *hs, int fd, const s6_io *io)
 	return s6_hs_status_of(hs);
 }
 
+s6_hs_status s6_hs_send_upto(s6_hs *hs, int fd, const s6_io *io, size_t limit)
+{
+	while (hs->err == S6_OK && hs->out_off < hs->out_len && limit > 0) {
+		size_t len = hs->out_len - hs->out_off;
+		ssize_t n = io->send(fd, s6_hs_outbuf(hs) + hs->out_off, len < limit ? len : limit,
+				     MSG_DONTWAIT | MSG_NOSIGNAL);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK) {
+			hs->sys_errno = errno;
+			s6_hs_fail(hs, S6_ERR_IO, "send to proxy: %s", strerror(errno));
+		}
+		if (n < 0)
+			break;
+		hs->out_off += (size_t)n;
+		limit -= (size_t)n;
+	}
+	if (hs->out_off == hs->out_len)
+		hs->out_off = hs->out_len = 0;
+	if (hs->err != S6_OK)
+		return S6_HS_FAILED;
+	return hs->out_len > 0 ? S6_HS_WANT_WRITE : s6_hs_status_of(hs);
+}
+
 short s6_hs_events(const s6_hs *hs)
 {
 	if (hs->err != S6_OK || (hs->done && hs->out_len == 0))

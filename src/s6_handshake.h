@@ -113,6 +113,12 @@ void s6_hs_fail(s6_hs *hs, s6_err err, const char *fmt, ...)
 /* Do as much as possible without blocking. */
 s6_hs_status s6_hs_step(s6_hs *hs, int fd, const s6_io *io);
 
+/* Send at most limit bytes of the queued output without blocking and
+ * without reading: a message boundary on the wire (a TCP Fast Open SYN that
+ * may carry the request but not the application bytes queued behind it).
+ * S6_HS_WANT_WRITE while output is left, S6_HS_FAILED on a send error. */
+s6_hs_status s6_hs_send_upto(s6_hs *hs, int fd, const s6_io *io, size_t limit);
+
 /* Step and poll until done, failed, or timeout_ms elapsed (S6_ERR_PROXY_TIMEOUT).
  * EINTR is retried with the remaining time. */
 s6_hs_status s6_hs_run(s6_hs *hs, int fd, const s6_io *io, int timeout_ms);

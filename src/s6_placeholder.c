@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "s6_bytes.h"
+#include "s6_pshared.h"
 #include "s6_placeholder.h"
 
 #define PH_MAGIC 0x73367068u          /* "s6ph" */
@@ -76,36 +77,35 @@ size_t s6_ph_map_size(uint32_t slots)
 	       (size_t)buckets_for(slots) * sizeof(uint32_t);
 }
 
-static s6_err init_lock(pthread_mutex_t *lock)
+static bool map_args_ok(const void *mem, size_t memlen, uint32_t slots, s6_ph_map **out)
 {
-	pthread_mutexattr_t attr;
-	int rc;
+	size_t need = s6_ph_map_size(slots);
 
-	if (pthread_mutexattr_init(&attr) != 0)
-		return S6_ERR_IO;
-	rc = pthread_mutexattr_setpshared(&attr, PTHREAD_PROCESS_SHARED);
-	if (rc == 0)
-		rc = pthread_mutexattr_setrobust(&attr, PTHREAD_MUTEX_ROBUST);
-	if (rc == 0)
-		rc = pthread_mutex_init(lock, &attr);
-	pthread_mutexattr_destroy(&attr);
-	return rc == 0 ? S6_OK : S6_ERR_IO;
+	return mem && out && need != 0 && memlen >= need &&
+	       ((uintptr_t)mem & (_Alignof(s6_ph_map) - 1)) == 0;
 }
 
 s6_err s6_ph_map_init(void *mem, size_t memlen, uint32_t slots, s6_ph_map **out)
 {
-	size_t need = s6_ph_map_size(slots);
+	if (!map_args_ok(mem, memlen, slots, out))
+		return S6_ERR_INVALID_ARG;
+	memset(mem, 0, s6_ph_map_size(slots));
+	return s6_ph_map_init_zeroed(mem, memlen, slots, out);
+}
+
+/* All-zero bytes are the empty map; only the header needs writing, so a
+ * fresh anonymous mapping costs one page fault instead of one per page. */
+s6_err s6_ph_map_init_zeroed(void *mem, size_t memlen, uint32_t slots, s6_ph_map **out)
+{
 	s6_ph_map *map = mem;
 	s6_err err;
 
-	if (!mem || !out || need == 0 || memlen < need ||
-	    ((uintptr_t)mem & (_Alignof(s6_ph_map) - 1)) != 0)
+	if (!map_args_ok(mem, memlen, slots, out))
 		return S6_ERR_INVALID_ARG;
-	memset(mem, 0, need);
 	map->slots = slots;
 	map->nbuckets = buckets_for(slots);
 	map->next_serial = 1;
-	err = init_lock(&map->lock);
+	err = s6_pshared_mutex_init(&map->lock);
 	if (err != S6_OK)
 		return err;
 	map->magic = PH_MAGIC;

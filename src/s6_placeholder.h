@@ -31,6 +31,9 @@ size_t s6_ph_map_size(uint32_t slots);
 
 /* Lay out a map in mem (memlen >= s6_ph_map_size(slots)), zero-filled or not. */
 s6_err s6_ph_map_init(void *mem, size_t memlen, uint32_t slots, s6_ph_map **out);
+/* The same for memory known to be all zero (a fresh anonymous mapping):
+ * touches only the header, not every page of the map. */
+s6_err s6_ph_map_init_zeroed(void *mem, size_t memlen, uint32_t slots, s6_ph_map **out);
 
 /* Serial for name (existing or new). Names are compared case-insensitively,
  * a trailing dot is ignored. Fails with S6_ERR_TOO_LONG or S6_ERR_MALFORMED

@@ -13,6 +13,7 @@
 #include "s6_config.h"
 #include "s6_log.h"
 #include "s6_preload_path.h"
+#include "s6_s6store_file.h"
 
 #define S6_EXIT_USAGE 2
 
@@ -21,12 +22,16 @@ struct s6_cli {
 	const char *config;
 	int verbose;
 	bool quiet;
+	bool forget;            /* --forget-sessions */
 };
+
+#define S6_OPT_FORGET 256
 
 static void s6_usage(FILE *out)
 {
 	fprintf(out,
 		"Usage: socks6ify [options] COMMAND [ARGS...]\n"
+		"       socks6ify --forget-sessions [COMMAND [ARGS...]]\n"
 		"Run COMMAND with every connection and name lookup going through a proxy.\n\n"
 		"  -p, --proxy URL     proxy to use (socks4a://[USERID@]HOST[:PORT]);\n"
 		"                      overrides the configuration file and SOCKS6IFY_PROXY\n"
@@ -34,6 +39,8 @@ static void s6_usage(FILE *out)
 		"                      ~/.config/socks6ify/socks6ify.conf, then %s/socks6ify.conf)\n"
 		"  -q, --quiet         log nothing\n"
 		"  -v, --verbose       log decisions; twice: also handshakes\n"
+		"      --forget-sessions  forget the SOCKS6 sessions shared by your\n"
+		"                      programs (the next connection authenticates again)\n"
 		"  -h, --help          show this help\n"
 		"      --version       show the version\n\n"
 		"See socks6ify(1) and socks6ify.conf(5).\n", SYSCONFDIR);
@@ -48,6 +55,7 @@ static int s6_parse_args(int argc, char **argv, struct s6_cli *cli)
 		{"verbose", no_argument, NULL, 'v'},
 		{"help", no_argument, NULL, 'h'},
 		{"version", no_argument, NULL, 'V'},
+		{"forget-sessions", no_argument, NULL, S6_OPT_FORGET},
 		{NULL, 0, NULL, 0},
 	};
 	int c;
@@ -61,11 +69,14 @@ static int s6_parse_args(int argc, char **argv, struct s6_cli *cli)
 		case 'v': cli->verbose++; break;
 		case 'h': s6_usage(stdout); exit(0);
 		case 'V': printf("socks6ify %s\n", PACKAGE_VERSION); exit(0);
+		case S6_OPT_FORGET: cli->forget = true; break;
 		default:
 			fprintf(stderr, "socks6ify: try 'socks6ify --help'\n");
 			exit(S6_EXIT_USAGE);
 		}
 	}
+	if (optind >= argc && cli->forget)
+		return optind;
 	if (optind >= argc) {
 		fprintf(stderr, "socks6ify: missing COMMAND (try 'socks6ify --help')\n");
 		exit(S6_EXIT_USAGE);
@@ -122,6 +133,18 @@ static void s6_set_env(const struct s6_cli *cli, const char *path)
 		setenv("SOCKS6IFY_LOG_LEVEL", cli->verbose > 1 ? "debug" : "info", 1);
 }
 
+/* Clear the shared session table (s6_s6store_file.h); exit 1 on failure. */
+static void s6_forget_sessions(void)
+{
+	char dir[PATH_MAX], why[512] = "path too long";
+
+	if (!s6_s6store_dir(dir, sizeof dir, s6_env("XDG_RUNTIME_DIR"), geteuid()) ||
+	    s6_s6store_forget(dir, close, why, sizeof why) != S6_OK) {
+		fprintf(stderr, "socks6ify: cannot forget the sessions: %s\n", why);
+		exit(1);
+	}
+}
+
 int main(int argc, char **argv)
 {
 	struct s6_cli cli = {0};
@@ -129,6 +152,11 @@ int main(int argc, char **argv)
 	s6_config cfg;
 
 	int first = s6_parse_args(argc, argv, &cli);
+	if (cli.forget) {
+		s6_forget_sessions();
+		if (first >= argc)
+			return 0;
+	}
 	s6_check_config(&cli, &cfg, path, sizeof path);
 	s6_config_wipe(&cfg);
 	if (!s6_preload_find(lib, sizeof lib)) {

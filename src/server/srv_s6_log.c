@@ -30,6 +30,7 @@ void srv_s6_log_init(srv_s6_logrec *r)
 	r->auth = "-";
 	strcpy(r->user, "-");
 	r->session = "-";
+	r->syn = "plain";
 	strcpy(r->token, "-");
 	strcpy(r->window, "-");
 	strcpy(r->opts, "-");
@@ -77,9 +78,9 @@ void srv_s6_log_user(srv_s6_logrec *r, const char *name)
 static void emit(const char *peer, const srv_s6_logrec *r, const char *reply)
 {
 	s6_log(S6_LOG_INFO, "socks6 %s %s %s auth=%s user=%s session=%s token=%s "
-	       "window=%s idata=%zu opts=%s reply=%s", peer, r->cmd, r->target,
+	       "window=%s idata=%zu syn=%s opts=%s reply=%s", peer, r->cmd, r->target,
 	       r->auth, r->user, r->session, r->token, r->window, r->idata,
-	       r->opts, reply);
+	       r->syn, r->opts, reply);
 }
 
 void srv_s6_log_reply(const char *peer, const srv_s6_logrec *r, uint8_t code)

@@ -2,7 +2,8 @@
 /* The one INFO line per SOCKS6 request. Integration tests grep its fields,
  * which always appear in this order:
  *   socks6 PEER CMD TARGET auth=A user=U session=S token=T window=W
- *          idata=N opts=O reply=CODE (text)      or  reply=auth-failed
+ *          idata=N syn=data|plain opts=O reply=CODE (text)
+ *                                                or  reply=auth-failed
  * Every field that does not apply is "-". Names from the network are
  * sanitized so that a line stays one line with unambiguous fields. */
 #ifndef SRV_S6_LOG_H
@@ -22,6 +23,7 @@ typedef struct srv_s6_logrec {
 	char token[32];              /* N/accepted N/rejected - */
 	char window[32];             /* BASE+SIZE - */
 	size_t idata;
+	const char *syn;             /* data: the client's SYN carried bytes (TFO); plain */
 	char opts[96];               /* tos:V,ttl:V,... - */
 	char cmd_buf[12];
 } srv_s6_logrec;

@@ -11,7 +11,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/random.h>
+#include <sys/socket.h>
 
 #include "s6_log.h"
 #include "s6_userpass.h"
@@ -336,6 +339,18 @@ static bool take_options(srv_conn *c, const s6_s6_request *req)
 	return true;
 }
 
+/* Did the client's SYN carry data (TCP Fast Open toward us)? */
+static const char *syn_kind(int fd)
+{
+	struct tcp_info ti;
+	socklen_t len = sizeof ti;
+
+	if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &len) == 0 &&
+	    (ti.tcpi_options & TCPI_OPT_SYN_DATA))
+		return "data";
+	return "plain";
+}
+
 static void request_input(srv_conn *c)
 {
 	srv_s6_state *st = c->state;
@@ -364,6 +379,7 @@ static void request_input(srv_conn *c)
 	if (req.command == S6_SOCKS6_CMD_CONNECT && st->opts.has_auth_adv)
 		st->idata_len = st->opts.initial_data_len;
 	st->log.idata = st->idata_len;
+	st->log.syn = syn_kind(c->client.fd);
 	srv_s6_stack_from_opts(&st->stack, &st->opts,
 			       req.addr.type == S6_SOCKS6_ATYP_DOMAIN);
 	srv_s6_stack_logstr(&st->stack, st->log.opts, sizeof st->log.opts);

@@ -34,6 +34,10 @@ s6_wrapped_env=()
 if [ "$S6_SANITIZERS" = yes ]; then
 	s6_wrapped_env=(ASAN_OPTIONS=detect_leaks=0)
 fi
+# The shim's SOCKS6 session table (session-store shared) lives under
+# $XDG_RUNTIME_DIR: one per script, so no script meets another's sessions.
+export XDG_RUNTIME_DIR=$S6_TMP/run
+mkdir -m 0700 "$XDG_RUNTIME_DIR"
 
 # ---------------------------------------------------------------------------
 # Results

@@ -2,19 +2,23 @@
 /* s6_probe: a client that connects the way real programs do, so integration
  * tests can check each wait mechanism through the preload library.
  *
- *   s6_probe [-t MS] [-q MS] MODE HOST PORT
+ *   s6_probe [-t MS] [-q MS] [-r] MODE HOST PORT
  *   MODE: block | poll | select | epoll | epoll-before | epoll-et
  *   -t MS  overall wait limit (default 10000)
  *   -q MS  after EINPROGRESS, require the socket to stay NOT writable for MS
  *          (for a proxy that answers late or never)
+ *   -r     read first: print the server's first line (a banner, as SSH and
+ *          SMTP servers send) before sending anything
  *
- * Prints "ok MODE peer=ADDR" and the first response line of an HTTP GET, or
- * "fail MODE at=STEP errno=N (text)". Exit 0 on success, 1 on failure. */
+ * Prints "ok MODE peer=ADDR", with -r "banner LINE", and the first response
+ * line of an HTTP GET, or "fail MODE at=STEP errno=N (text)". Exit 0 on
+ * success, 1 on failure. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <netdb.h>
 #include <poll.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,6 +31,7 @@ struct probe {
 	const char *mode;
 	int fd, ep;
 	int timeout_ms;
+	bool read_first;
 };
 
 static int fail(const struct probe *p, const char *step, int err)
@@ -89,18 +94,17 @@ static int finish_connect(struct probe *p, int quiet_ms)
 	return err ? fail(p, "so_error", err) : 0;
 }
 
-static int exchange(struct probe *p, const char *host)
+/* Read up to the first newline, the probe's way; prints "PREFIX LINE". */
+static int read_line(struct probe *p, const char *prefix)
 {
-	char req[512], buf[4096];
+	char buf[4096];
 	size_t got = 0;
 
-	snprintf(req, sizeof req, "GET / HTTP/1.0\r\nHost: %s\r\n\r\n", host);
-	if (send(p->fd, req, strlen(req), MSG_NOSIGNAL) != (ssize_t)strlen(req))
-		return fail(p, "send", errno);
 	while (got < sizeof buf - 1 && !memchr(buf, '\n', got)) {
 		if (strcmp(p->mode, "block") != 0 && wait_ready(p, POLLIN, p->timeout_ms) <= 0)
 			return fail(p, "wait-read", ETIMEDOUT);
-		ssize_t n = recv(p->fd, buf + got, sizeof buf - 1 - got, 0);
+		/* Byte by byte: the banner's line must not eat the response. */
+		ssize_t n = recv(p->fd, buf + got, p->read_first ? 1 : sizeof buf - 1 - got, 0);
 		if (n < 0 && errno == EAGAIN)
 			continue;
 		if (n <= 0)
@@ -109,8 +113,20 @@ static int exchange(struct probe *p, const char *host)
 	}
 	buf[got] = '\0';
 	buf[strcspn(buf, "\r\n")] = '\0';
-	printf("%s\n", buf);
+	printf("%s%s\n", prefix, buf);
 	return 0;
+}
+
+static int exchange(struct probe *p, const char *host)
+{
+	char req[512];
+
+	if (p->read_first && read_line(p, "banner ") != 0)
+		return 1;
+	snprintf(req, sizeof req, "GET / HTTP/1.0\r\nHost: %s\r\n\r\n", host);
+	if (send(p->fd, req, strlen(req), MSG_NOSIGNAL) != (ssize_t)strlen(req))
+		return fail(p, "send", errno);
+	return read_line(p, "");
 }
 
 static int run(struct probe *p, const char *host, const char *port, int quiet_ms)
@@ -157,16 +173,18 @@ int main(int argc, char **argv)
 	struct probe p = {.fd = -1, .ep = -1, .timeout_ms = 10000};
 	int quiet_ms = 0, c;
 
-	while ((c = getopt(argc, argv, "t:q:")) != -1) {
+	while ((c = getopt(argc, argv, "t:q:r")) != -1) {
 		if (c == 't')
 			p.timeout_ms = atoi(optarg);
 		else if (c == 'q')
 			quiet_ms = atoi(optarg);
+		else if (c == 'r')
+			p.read_first = true;
 		else
 			return 2;
 	}
 	if (argc - optind != 3) {
-		fprintf(stderr, "usage: s6_probe [-t MS] [-q MS] MODE HOST PORT\n");
+		fprintf(stderr, "usage: s6_probe [-t MS] [-q MS] [-r] MODE HOST PORT\n");
 		return 2;
 	}
 	p.mode = argv[optind];

@@ -52,7 +52,7 @@ expect_log "$OPEN_LOG" "socks6 $C NOOP [^ ]+ auth=none user=- session=- .*reply=
 tool v4 $OPEN_PORT --send "$GET" connect "$W_ADDR" "$W_PORT"
 expect_rc 0 "CONNECT to an IPv4 address"
 expect_out "$TOKEN" "CONNECT by address: the page arrives"
-expect_log "$OPEN_LOG" "socks6 $C CONNECT $W_ADDR:$W_PORT auth=none user=- session=- token=- window=- idata=0 opts=- reply=0 " \
+expect_log "$OPEN_LOG" "socks6 $C CONNECT $W_ADDR:$W_PORT auth=none user=- session=- token=- window=- idata=0 syn=plain opts=- reply=0 " \
 	"CONNECT by address logged with every field"
 
 tool name $OPEN_PORT --send "$GET" connect "$W_NAME" "$W_PORT"

@@ -148,7 +148,7 @@ PY
 run smoke timeout 60 "$S6_PYTHON" "$S6_TMP/smoke.py" "$S6_SERVER_PORT"
 expect_rc 0 "smoke client"
 while read -r line; do pass "${line#ok }"; done < <(grep '^ok ' "$S6_TMP/smoke.out")
-grep -q 'CONNECT 127.0.0.1:[0-9]* auth=userpass-slow user=alice session=- token=- window=- idata=4 opts=- reply=0 (succeeded)' "$S6_SERVER_LOG" ||
+grep -q 'CONNECT 127.0.0.1:[0-9]* auth=userpass-slow user=alice session=- token=- window=- idata=4 syn=plain opts=- reply=0 (succeeded)' "$S6_SERVER_LOG" ||
 	fail "slow-path log line"
 pass "slow-path log line"
 grep -q 'BIND 0.0.0.0:0 auth=session user=alice session=reuse .* opts=backlog:3 reply=0' "$S6_SERVER_LOG" ||

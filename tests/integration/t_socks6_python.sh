@@ -4,7 +4,7 @@
 # in the namespaces: urllib by name, raw sockets by address (blocking) and by
 # name (non-blocking) for each authentication path (none, 0-RTT, slow via
 # `socks6-auth slow`); sessions (the second request of a process reuses the
-# session, the session is torn down at exit); `spend-tokens always`; a
+# session, a per-process session is torn down at exit); `spend-tokens always`; a
 # server restarted between two connects of one process (Session Invalid,
 # retried without the program noticing); no DNS query leaves the client.
 . "$(dirname "$0")/lib.sh"
@@ -120,8 +120,9 @@ pass "no auth: 3 pages"
 	fail "no auth: server did not log 3 granted CONNECTs" "$OPEN_LOG"
 pass "no auth: 3 CONNECTs logged"
 
-# ---- 0-RTT (the default), session reuse, teardown at exit
-c0=$(conf zero "proxy socks6://alice:secret@$P_ADDR:$AUTH_PORT")
+# ---- 0-RTT (the default), session reuse, teardown at exit (of a per-process
+# session: a shared one outlives its process, t_socks6_shared.sh)
+c0=$(conf zero "proxy socks6://alice:secret@$P_ADDR:$AUTH_PORT" "session-store process")
 py zero -f "$c0" -- "${STEPS[@]}"
 expect_rc 0 "0-RTT: 3 requests"
 [ "$(count '^ok ' "$S6_TMP/zero.out")" = 3 ] || fail_last "0-RTT: not 3 pages"

@@ -235,7 +235,7 @@ static const struct line_err_case {
 	{"DNS local", "t.conf:1: unknown key 'DNS' (known: proxy, exclude, dns, connect-timeout, "
 		      "log-level, fail, username, password, tos, ttl, no-fragment, "
 		      "happy-eyeballs, mptcp, tfo, socks6-auth, session, token-window, "
-		      "spend-tokens)"},
+		      "spend-tokens, tfo-proxy, socks6-optimistic, session-store, session-idle)"},
 	{"dns=local", "t.conf:1: unknown key 'dns=local'"},
 	{"dns LOCAL", "t.conf:1: bad dns 'LOCAL': expected remote or local"},
 	{"dns local remote", "t.conf:1: bad dns 'local remote': expected remote or local"},
@@ -366,7 +366,7 @@ END_TEST
 START_TEST(test_buffer_edges)
 {
 	static const char text[] = "dns localZZZ";
-	char err[256], small[5];
+	char err[512], small[5];
 	s6_config cfg;
 
 	/* len, not the NUL, ends the text. */
@@ -379,7 +379,7 @@ START_TEST(test_buffer_edges)
 	ck_assert_str_eq(err, "config:1: unknown key 'x' (known: proxy, exclude, dns, connect-timeout, "
 			 "log-level, fail, username, password, tos, ttl, no-fragment, "
 			 "happy-eyeballs, mptcp, tfo, socks6-auth, session, token-window, "
-			 "spend-tokens)");
+			 "spend-tokens, tfo-proxy, socks6-optimistic, session-store, session-idle)");
 	ck_assert_int_eq(s6_config_parse(&cfg, "x y", 3, "t", NULL, 0), S6_ERR_CONFIG);
 	memset(small, 'q', sizeof small);
 	ck_assert_int_eq(s6_config_parse(&cfg, "x y", 3, "file", small, sizeof small), S6_ERR_CONFIG);

@@ -1,0 +1,410 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Optimistic SOCKS6 connect: the connect path and what the read, write and
+ * wait hooks do with a connection whose replies are outstanding (see
+ * s6p_opt.h). */
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdlib.h>
+#include <string.h>
+#include "s6_log.h"
+#include "s6_tfo.h"
+#include "s6p_driver.h"
+#include "s6p_io.h"
+#include "s6p_opt.h"
+#include "s6p_proxy.h"
+#include "s6p_real.h"
+#include "s6p_s6.h"
+#include "s6p_state.h"
+
+bool s6p_opt_applies(void)
+{
+	const s6_config *cfg = &s6p_state()->cfg;
+	const char *user, *pass;
+
+	if (cfg->proxy.scheme != S6_SCHEME_SOCKS6 || !cfg->s6.optimistic ||
+	    cfg->fail == S6_FAIL_OPEN)
+		return false; /* fail open must see the proxy fail before it answers */
+	/* The slow path sends credentials after the first reply: no program
+	 * byte may be on the wire before them. */
+	return cfg->s6.auth != S6_S6AUTH_SLOW || !s6p_s6_credentials(&user, &pass);
+}
+
+/* ---- connect */
+
+static bool s6p_opt_tfo_on(int fd)
+{
+	int one = 1;
+
+	if (!s6_tfo_proxy_enabled(s6p_state()->cfg.s6.tfo_proxy))
+		return false;
+	return setsockopt(fd, IPPROTO_TCP, TCP_FASTOPEN_CONNECT, &one, sizeof one) == 0;
+}
+
+/* The OPTIMISTIC entry, handed to the driver (its safety net and deadline). */
+static int s6p_opt_register(int fd, const struct s6p_target *t, const struct sockaddr_storage *proxy,
+			    socklen_t plen, bool tcp_up, bool tfo, int64_t deadline)
+{
+	int rc = ENOMEM;
+
+	s6p_fdtab_lock();
+	struct s6p_conn *c = s6p_conn_new_locked(fd);
+	if (c) {
+		s6p_target_to_conn(t, c, S6P_CONN_OPTIMISTIC);
+		c->s6 = s6p_s6_new(t);
+		c->opt_phase = S6P_OPT_UNSENT;
+		c->tcp_up = tcp_up;
+		c->opt_tfo = tfo;
+		c->proxy = *proxy;
+		c->proxy_len = plen;
+		c->deadline_ms = deadline;
+		c->opt_flush_ms = s6_now_ms() + S6P_OPT_FLUSH_MS;
+		s6p_opt_count_locked(c);
+		s6p_epoll_hold_locked(c);
+		rc = c->s6 ? s6p_driver_add_locked(c) : ENOMEM;
+		if (rc != 0)
+			s6p_conn_end_locked(c, S6P_CONN_FAILED); /* err 0: a fresh socket again */
+	}
+	s6p_fdtab_unlock();
+	return rc;
+}
+
+int s6p_opt_connect(int fd, int flags, const struct s6p_target *t)
+{
+	int64_t deadline = s6_now_ms() + s6p_state()->cfg.connect_timeout_ms;
+	struct sockaddr_storage proxy;
+	socklen_t plen;
+	bool tfo = false, tcp_up = false;
+	int rc = s6p_proxy_pick(fd, &proxy, &plen);
+
+	if (rc == 0) {
+		tfo = s6p_opt_tfo_on(fd);
+		/* With a TFO cookie the kernel defers the SYN to the first send:
+		 * connect returns 0 at once, blocking socket or not. */
+		if (flags & O_NONBLOCK) {
+			if (S6P_REAL(connect)(fd, (struct sockaddr *)&proxy, plen) == 0)
+				tcp_up = true;
+			else if (errno != EINPROGRESS)
+				rc = errno;
+		} else {
+			rc = s6p_connect_timed(fd, flags, (struct sockaddr *)&proxy, plen, deadline);
+			tcp_up = rc == 0;
+		}
+	}
+	if (rc == 0)
+		rc = s6p_opt_register(fd, t, &proxy, plen, tcp_up, tfo, deadline);
+	if (rc != 0) {
+		s6p_disconnect(fd);
+		s6_log(S6_LOG_ERROR, "proxy %s target %s: cannot reach proxy: %s",
+		       s6p_state()->proxy_str, t->label, strerror(rc));
+		errno = rc;
+		return -1;
+	}
+	if (flags & O_NONBLOCK) {
+		errno = EINPROGRESS;
+		return -1;
+	}
+	return 0;
+}
+
+/* ---- the hooks' side */
+
+/* The entry of fd when a hook must act on it: a handshake in progress, or
+ * a failure of an optimistic connect the program has not been told. */
+static struct s6p_conn *s6p_opt_lookup_locked(int fd)
+{
+	struct s6p_conn *c = s6p_conn_get_locked(fd);
+
+	if (!c || c->state == S6P_CONN_CONNECTED ||
+	    (c->state == S6P_CONN_FAILED && !c->opt_counted))
+		return NULL;
+	return s6p_conn_get_checked_locked(fd);
+}
+
+static bool s6p_opt_nonblocking(int fd, int flags)
+{
+	int fl;
+
+	if (flags & MSG_DONTWAIT)
+		return true;
+	fl = fcntl(fd, F_GETFL);
+	return fl < 0 || (fl & O_NONBLOCK);
+}
+
+/* After the gate's work: EAGAIN while the handshake runs, a failure once,
+ * else the real call (false). */
+static bool s6p_opt_answer_locked(struct s6p_conn *c, ssize_t *ret)
+{
+	if (c->state == S6P_CONN_PENDING || c->state == S6P_CONN_OPTIMISTIC) {
+		errno = EAGAIN;
+		*ret = -1;
+		return true;
+	}
+	if (c->state != S6P_CONN_FAILED || !c->opt_counted)
+		return false;
+	errno = c->err ? c->err : ECONNABORTED;
+	c->err = 0;
+	s6p_opt_uncount_locked(c);
+	*ret = -1;
+	return true;
+}
+
+/* One wait on c's socket with the lock dropped (the caller holds a
+ * reference), then let the machine look at what changed. 0, or EINTR (a
+ * signal), EBADF (closed meanwhile: c is gone once unreferenced). */
+static int s6p_opt_poll_locked(struct s6p_conn *c, short events, int64_t left_ms)
+{
+	struct pollfd p = {.fd = c->fd, .events = events};
+
+	s6p_fdtab_unlock();
+	int n = S6P_REAL(poll)(&p, 1, (int)left_ms);
+	int e = errno;
+	s6p_fdtab_lock();
+	if (c->forgotten)
+		return EBADF;
+	if (n < 0 && e == EINTR)
+		return EINTR;
+	s6p_conn_poke_locked(c);
+	return 0;
+}
+
+/* A blocking call waits, within connect-timeout, until the replies are in
+ * (or, until_flushed, until the queued Request has left). The lock is
+ * dropped while polling; a reference keeps c. Returns 0, or the errno to
+ * answer with: EINTR (a signal), EBADF (closed meanwhile: c is gone). */
+static int s6p_opt_wait_locked(struct s6p_conn *c, bool until_flushed)
+{
+	int err = 0;
+
+	c->notify_users++;
+	while (!err && c->state == S6P_CONN_OPTIMISTIC && (!until_flushed || c->hs.out_len > 0)) {
+		int64_t wake, left = c->deadline_ms - s6_now_ms();
+		if (left <= 0) {
+			s6p_conn_timeout_locked(c);
+			break;
+		}
+		short ev = s6p_conn_driver_events_locked(c, &wake);
+		err = s6p_opt_poll_locked(c, ev ? ev : POLLIN, left);
+	}
+	s6p_conn_unref_locked(c);
+	return err;
+}
+
+/* Until the Request (with the program's first bytes) is out and the proxy
+ * has answered the SYN, within until_ms: from then on the bytes are the
+ * kernel's to deliver, while a close in SYN-SENT would drop them. The lock
+ * is dropped while polling; 0, EINTR or EBADF (c is gone) as above. */
+static int s6p_opt_settle_locked(struct s6p_conn *c, int64_t until_ms)
+{
+	int err = 0;
+
+	c->notify_users++;
+	while (!err && c->state == S6P_CONN_OPTIMISTIC && c->opt_phase == S6P_OPT_REPLIES) {
+		struct pollfd p = {.fd = c->fd, .events = POLLOUT};
+		int64_t left = until_ms - s6_now_ms();
+		if (c->hs.out_len == 0 && S6P_REAL(poll)(&p, 1, 0) > 0)
+			break; /* established (or failed: the next call tells) */
+		if (left <= 0)
+			break;
+		err = s6p_opt_poll_locked(c, POLLOUT, left);
+	}
+	s6p_conn_unref_locked(c);
+	return err;
+}
+
+static bool s6p_opt_read_locked(struct s6p_conn *c, int flags, ssize_t *ret)
+{
+	int err;
+
+	if (c->state == S6P_CONN_OPTIMISTIC && c->opt_phase == S6P_OPT_UNSENT)
+		s6p_conn_send_request_locked(c, NULL, 0); /* the program reads first */
+	s6p_conn_poke_locked(c);
+	if (c->state == S6P_CONN_OPTIMISTIC && !s6p_opt_nonblocking(c->fd, flags)) {
+		err = s6p_opt_wait_locked(c, false);
+		if (err) {
+			errno = err;
+			*ret = -1;
+			return true;
+		}
+	}
+	return s6p_opt_answer_locked(c, ret);
+}
+
+bool s6p_opt_read_gate(int fd, int flags, ssize_t *ret)
+{
+	bool answered = false;
+	int saved;
+
+	if (!s6p_fdtab_watching())
+		return false;
+	s6p_fdtab_lock();
+	struct s6p_conn *c = s6p_opt_lookup_locked(fd);
+	if (c)
+		answered = s6p_opt_read_locked(c, flags, ret);
+	saved = errno;
+	s6p_fdtab_unlock();
+	errno = saved;
+	return answered;
+}
+
+static size_t s6p_opt_iov_len(const struct iovec *iov, int cnt)
+{
+	size_t n = 0;
+
+	for (int i = 0; i < cnt; i++)
+		n += iov[i].iov_len;
+	return n;
+}
+
+/* Copy up to max bytes of the iovecs; returns how many. */
+static size_t s6p_opt_gather(const struct iovec *iov, int cnt, uint8_t *dst, size_t max)
+{
+	size_t n = 0;
+
+	for (int i = 0; i < cnt && n < max; i++) {
+		size_t take = iov[i].iov_len < max - n ? iov[i].iov_len : max - n;
+		if (take)
+			memcpy(dst + n, iov[i].iov_base, take);
+		n += take;
+	}
+	return n;
+}
+
+/* A blocking write gives all its bytes, as the kernel would: once the
+ * Request is out, what did not fit in the initial data follows directly. */
+static ssize_t s6p_opt_write_rest(struct s6p_conn *c, const struct iovec *iov, int cnt,
+				  int flags, size_t skip)
+{
+	struct iovec rest[64];
+	struct msghdr msg = {.msg_iov = rest};
+	int i = 0;
+
+	for (; i < cnt && skip >= iov[i].iov_len; i++)
+		skip -= iov[i].iov_len;
+	for (; i < cnt && msg.msg_iovlen < 64; i++, skip = 0) {
+		rest[msg.msg_iovlen].iov_base = (uint8_t *)iov[i].iov_base + skip;
+		rest[msg.msg_iovlen++].iov_len = iov[i].iov_len - skip;
+	}
+	if (msg.msg_iovlen == 0)
+		return 0; /* what was taken is the answer */
+	if (c->state != S6P_CONN_OPTIMISTIC && c->state != S6P_CONN_CONNECTED)
+		return 0; /* failed: the next call says so */
+	c->opt_passthru = true;
+	int fd = c->fd;
+	s6p_fdtab_unlock();
+	ssize_t n = S6P_REAL(sendmsg)(fd, &msg, flags);
+	s6p_fdtab_lock();
+	return n > 0 ? n : 0;
+}
+
+/* The first write: its first bytes become the Request's initial data. */
+static bool s6p_opt_first_write_locked(struct s6p_conn *c, const struct iovec *iov, int cnt,
+				       int flags, ssize_t *ret)
+{
+	uint8_t *buf = malloc(S6_S6_INITIAL_DATA_MAX);
+	size_t n, total = s6p_opt_iov_len(iov, cnt);
+
+	if (!buf) {
+		errno = ENOBUFS;
+		*ret = -1;
+		return true;
+	}
+	n = s6p_opt_gather(iov, cnt, buf, S6_S6_INITIAL_DATA_MAX);
+	s6p_conn_send_request_locked(c, buf, n);
+	explicit_bzero(buf, n);
+	free(buf);
+	if (c->state == S6P_CONN_FAILED)
+		return s6p_opt_answer_locked(c, ret);
+	*ret = (ssize_t)n;
+	if (s6p_opt_nonblocking(c->fd, flags))
+		return true;
+	/* A blocking write returns once its bytes are the kernel's, as after
+	 * a completed connect (a program may close right after it). */
+	c->notify_users++; /* settle and write_rest drop the lock */
+	if (s6p_opt_settle_locked(c, c->deadline_ms) == 0 && total > n)
+		*ret += s6p_opt_write_rest(c, iov, cnt, flags, n);
+	s6p_conn_unref_locked(c);
+	return true;
+}
+
+static bool s6p_opt_write_locked(struct s6p_conn *c, const struct iovec *iov, int cnt,
+				 int flags, bool may_take, ssize_t *ret)
+{
+	if (c->state == S6P_CONN_OPTIMISTIC && c->opt_phase == S6P_OPT_UNSENT) {
+		if (may_take && !(flags & MSG_OOB) && s6p_opt_iov_len(iov, cnt) > 0)
+			return s6p_opt_first_write_locked(c, iov, cnt, flags, ret);
+		s6p_conn_send_request_locked(c, NULL, 0);
+	}
+	s6p_conn_poke_locked(c);
+	if (c->state == S6P_CONN_OPTIMISTIC && c->hs.out_len > 0 &&
+	    !s6p_opt_nonblocking(c->fd, flags)) {
+		int err = s6p_opt_wait_locked(c, true);
+		if (err) {
+			errno = err;
+			*ret = -1;
+			return true;
+		}
+	}
+	if (c->state == S6P_CONN_OPTIMISTIC && c->hs.out_len == 0) {
+		c->opt_passthru = true; /* behind the Request: the kernel keeps the order */
+		return false;
+	}
+	return s6p_opt_answer_locked(c, ret);
+}
+
+bool s6p_opt_write_gate(int fd, const struct iovec *iov, int cnt, int flags, bool may_take,
+			ssize_t *ret)
+{
+	bool answered = false;
+	int saved;
+
+	if (!s6p_fdtab_watching())
+		return false;
+	s6p_fdtab_lock();
+	struct s6p_conn *c = s6p_opt_lookup_locked(fd);
+	if (c)
+		answered = s6p_opt_write_locked(c, iov, cnt < 0 ? 0 : cnt, flags, may_take, ret);
+	saved = errno;
+	s6p_fdtab_unlock();
+	errno = saved;
+	return answered;
+}
+
+void s6p_opt_epoll_wait_hint(int epfd)
+{
+	struct s6p_conn *c, *next;
+
+	if (atomic_load_explicit(&s6p_opt_count, memory_order_relaxed) == 0)
+		return;
+	s6p_fdtab_lock();
+	for (c = s6p_driver_list_locked(); c; c = next) {
+		next = c->next_pending;
+		if (c->state != S6P_CONN_OPTIMISTIC || c->opt_phase != S6P_OPT_UNSENT)
+			continue;
+		for (struct s6p_epreg *r = s6p_epreg_list_locked(c->fd); r; r = r->next) {
+			if (r->epfd == epfd && s6p_opt_reads_first(r->ev.events & EPOLLIN,
+								   r->ev.events & EPOLLOUT)) {
+				s6p_conn_send_request_locked(c, NULL, 0);
+				break;
+			}
+		}
+	}
+	s6p_fdtab_unlock();
+}
+
+void s6p_opt_before_close(int fd)
+{
+	if (atomic_load_explicit(&s6p_opt_count, memory_order_relaxed) == 0)
+		return;
+	s6p_fdtab_lock();
+	struct s6p_conn *c = s6p_conn_get_locked(fd);
+	/* The program's first bytes are ours until the proxy has the SYN's
+	 * answer: let them leave before the socket goes (bounded). */
+	if (c && c->state == S6P_CONN_OPTIMISTIC && c->opt_phase == S6P_OPT_REPLIES &&
+	    c->s6 && c->s6->p.initial_data_len > 0 && s6p_conn_get_checked_locked(fd) == c) {
+		int64_t until = s6_now_ms() + S6P_OPT_CLOSE_WAIT_MS;
+		s6p_opt_settle_locked(c, until < c->deadline_ms ? until : c->deadline_ms);
+	}
+	s6p_fdtab_unlock();
+}
