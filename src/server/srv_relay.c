@@ -2,12 +2,14 @@
 #include "config.h"
 
 #include <errno.h>
+#include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "s6_addr.h"
 #include "srv_relay.h"
 
 /* ---- buffers */
@@ -113,28 +115,163 @@ bool srv_errno_transient(int err)
 
 /* ---- relay */
 
-/* One read and one write for one direction. Returns 0 or an errno value. */
-static int dir_pump(srv_relay *r, srv_relay_dir *d)
+static void touch(srv_relay *r)
 {
-	if (!d->eof && srv_buf_room(d->buf) > 0) {
-		ssize_t n = srv_buf_read(d->buf, d->src->fd);
-		if (n == 0)
-			d->eof = true;
-		else if (n > 0)
-			r->last_activity = srv_now_ms();
-		else if (!srv_errno_transient(errno))
-			return errno;
+	r->last_activity = srv_now_ms();
+}
+
+/* Splice refused: the direction goes on through its buffer, which takes
+ * the pipe's bytes first. */
+static void dir_unsplice(srv_relay_dir *d)
+{
+	d->piped = false;
+	d->no_splice = true;
+	if (d->pipe.len == 0)
+		srv_pipe_close(&d->pipe);
+}
+
+/* Whether the socket's peer is on this host: a loopback address or the
+ * socket's own. */
+static bool peer_on_this_host(int fd)
+{
+	struct sockaddr_storage raw, peer, self;
+	socklen_t len = sizeof raw;
+
+	if (getpeername(fd, (struct sockaddr *)&raw, &len) < 0)
+		return false;
+	s6_addr_unmap((struct sockaddr *)&raw, &peer);
+	len = sizeof raw;
+	if (getsockname(fd, (struct sockaddr *)&raw, &len) < 0)
+		return false;
+	s6_addr_unmap((struct sockaddr *)&raw, &self);
+	if (peer.ss_family == AF_INET) {
+		const struct sockaddr_in *p = (void *)&peer, *s = (void *)&self;
+		return ((const uint8_t *)&p->sin_addr)[0] == 127 ||
+		       (self.ss_family == AF_INET &&
+			p->sin_addr.s_addr == s->sin_addr.s_addr);
 	}
-	if (srv_buf_len(d->buf) > 0) {
-		ssize_t n = srv_buf_write(d->buf, d->dst->fd);
-		if (n > 0) {
-			d->bytes += (uint64_t)n;
-			r->last_activity = srv_now_ms();
-		} else if (n < 0 && !srv_errno_transient(errno)) {
-			return errno;
+	if (peer.ss_family == AF_INET6) {
+		const struct sockaddr_in6 *p = (void *)&peer, *s = (void *)&self;
+		return IN6_IS_ADDR_LOOPBACK(&p->sin6_addr) ||
+		       (self.ss_family == AF_INET6 &&
+			IN6_ARE_ADDR_EQUAL(&p->sin6_addr, &s->sin6_addr));
+	}
+	return false;
+}
+
+/* A direction has turned out to be a bulk transfer. Towards a peer on this
+ * host the send buffer gets a fixed, small size: there is no path delay to
+ * cover, and with autotuning the queues grow to megabytes, so the bytes the
+ * peer copies out have gone cold in the cache (loopback bulk throughput
+ * then falls to about half). Then the pipe, if one can be had. */
+static void dir_go_bulk(srv_relay *r, srv_relay_dir *d)
+{
+	int sndbuf = SRV_LOCAL_SNDBUF;
+
+	if (d->bulk || d->bytes < r->splice_after)
+		return;
+	d->bulk = true;
+	if (peer_on_this_host(d->dst->fd))
+		setsockopt(d->dst->fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof sndbuf);
+	if (d->no_splice)
+		return;
+	if (srv_pipe_open(&d->pipe))
+		d->piped = true;
+	else
+		d->no_splice = true; /* EMFILE and the like: the buffer works */
+}
+
+/* One read from src into the pipe or the buffer; same returns as read(2). */
+static ssize_t dir_read_once(srv_relay *r, srv_relay_dir *d)
+{
+	ssize_t n;
+
+	dir_go_bulk(r, d);
+	if (d->piped) {
+		if (!srv_pipe_has_room(&d->pipe)) {
+			errno = EAGAIN;
+			return -1;
 		}
+		n = srv_pipe_fill(&d->pipe, d->src->fd);
+		if (n >= 0 || errno != EINVAL)
+			return n;
+		dir_unsplice(d);
 	}
-	if (d->eof && srv_buf_len(d->buf) == 0 && !d->shut) {
+	/* Bytes still in a refused pipe come before anything read now. */
+	if (d->pipe.len > 0 || srv_buf_room(d->buf) == 0) {
+		errno = EAGAIN;
+		return -1;
+	}
+	return srv_buf_read(d->buf, d->src->fd);
+}
+
+/* Returns 0 or an errno value; *moved says that bytes or EOF came. */
+static int dir_read(srv_relay *r, srv_relay_dir *d, bool *moved)
+{
+	ssize_t n;
+
+	*moved = false;
+	if (d->eof)
+		return 0;
+	n = dir_read_once(r, d);
+	if (n < 0)
+		return srv_errno_transient(errno) ? 0 : errno;
+	if (n == 0)
+		d->eof = true;
+	else
+		touch(r);
+	*moved = true;
+	return 0;
+}
+
+/* A refused pipe empties into the buffer behind what the buffer holds. */
+static int dir_refill(srv_relay_dir *d)
+{
+	if (d->pipe.len > 0 && srv_buf_room(d->buf) > 0 &&
+	    srv_pipe_to_buf(&d->pipe, d->buf) < 0 && !srv_errno_transient(errno))
+		return -1;
+	if (d->pipe.len == 0)
+		srv_pipe_close(&d->pipe);
+	return 0;
+}
+
+/* One round of sending to dst, in order: the buffer, then the pipe. Same
+ * returns as send(2); 0 when there was nothing to send. */
+static ssize_t dir_send(srv_relay_dir *d)
+{
+	ssize_t sent = 0, n;
+
+	if (!d->piped && dir_refill(d) < 0)
+		return -1;
+	if (srv_buf_len(d->buf) > 0) {
+		sent = srv_buf_write(d->buf, d->dst->fd);
+		if (sent <= 0 || srv_buf_len(d->buf) > 0 || !d->piped)
+			return sent;
+	}
+	if (!d->piped)
+		return 0;
+	n = srv_pipe_drain(&d->pipe, d->dst->fd);
+	if (n < 0 && errno == EINVAL) {
+		dir_unsplice(d);
+		return sent ? sent : dir_send(d);
+	}
+	if (n < 0)
+		return sent ? sent : -1; /* a lasting error shows next time */
+	return sent + n;
+}
+
+/* Returns 0 or an errno value. */
+static int dir_write(srv_relay *r, srv_relay_dir *d)
+{
+	ssize_t n = dir_send(d);
+
+	if (n > 0) {
+		d->bytes += (uint64_t)n;
+		touch(r);
+	} else if (n < 0 && !srv_errno_transient(errno)) {
+		return errno;
+	}
+	if (d->eof && srv_buf_len(d->buf) == 0 && d->pipe.len == 0 && !d->shut) {
 		/* The peer may already be gone; the other direction's own
 		 * errors will tell. */
 		shutdown(d->dst->fd, SHUT_WR);
@@ -143,16 +280,34 @@ static int dir_pump(srv_relay *r, srv_relay_dir *d)
 	return 0;
 }
 
+/* Read when src reported input, send when dst reported room or the read
+ * brought something (the destination is usually writable: no need to wait
+ * for the event). */
+static int dir_pump(srv_relay *r, srv_relay_dir *d, bool readable, bool writable)
+{
+	bool moved = false;
+	int err = readable ? dir_read(r, d, &moved) : 0;
+
+	if (err || !(writable || moved))
+		return err;
+	return dir_write(r, d);
+}
+
 /* What a direction needs from its two sockets. */
 static uint32_t dir_src_events(const srv_relay_dir *d)
 {
-	return !d->eof && srv_buf_room(d->buf) > 0 ? EPOLLIN : 0;
+	bool room = d->piped ? srv_pipe_has_room(&d->pipe) :
+			       d->pipe.len == 0 && srv_buf_room(d->buf) > 0;
+
+	return !d->eof && room ? EPOLLIN : 0;
 }
 
 static uint32_t dir_dst_events(const srv_relay_dir *d)
 {
 	bool shut_pending = d->eof && !d->shut;
-	return srv_buf_len(d->buf) > 0 || shut_pending ? EPOLLOUT : 0;
+	bool pending = srv_buf_len(d->buf) > 0 || d->pipe.len > 0;
+
+	return pending || shut_pending ? EPOLLOUT : 0;
 }
 
 static int update_interest(srv_relay *r)
@@ -175,13 +330,17 @@ static void finish(srv_relay *r, int err)
 static void relay_event(srv_watch *w, uint32_t events)
 {
 	srv_relay *r = w->owner;
+	/* Errors and hang-ups show on the next read or write of that socket. */
+	uint32_t any = EPOLLERR | EPOLLHUP;
+	bool in = events & (EPOLLIN | any), out = events & (EPOLLOUT | any);
 	int err;
 
 	if (!r->running)
 		return;
-	err = dir_pump(r, &r->up);
+	err = dir_pump(r, &r->up, in && w == r->up.src, out && w == r->up.dst);
 	if (!err)
-		err = dir_pump(r, &r->down);
+		err = dir_pump(r, &r->down, in && w == r->down.src,
+			       out && w == r->down.dst);
 	if (!err && r->up.shut && r->down.shut) {
 		finish(r, 0);
 		return;
@@ -210,6 +369,8 @@ static void dir_init(srv_relay_dir *d, srv_watch *src, srv_watch *dst, srv_buf *
 	d->src = src;
 	d->dst = dst;
 	d->buf = buf;
+	srv_pipe_init(&d->pipe);
+	d->bulk = d->piped = d->no_splice = false;
 	d->eof = d->shut = false;
 	d->bytes = 0;
 }
@@ -227,6 +388,7 @@ bool srv_relay_start(srv_relay *r, srv_loop *l, srv_watch *client,
 	r->done = done;
 	r->owner = owner;
 	r->running = true;
+	r->splice_after = SRV_SPLICE_AFTER;
 	client->fn = target->fn = relay_event;
 	client->owner = target->owner = r;
 	srv_timer_init(&r->idle, idle_expired, r);
@@ -244,4 +406,6 @@ void srv_relay_stop(srv_relay *r)
 		return;
 	r->running = false;
 	srv_timer_stop(r->loop, &r->idle);
+	srv_pipe_close(&r->up.pipe);
+	srv_pipe_close(&r->down.pipe);
 }

@@ -4,7 +4,16 @@
  * buffer towards the other side has room (back-pressure), EOF on one side
  * becomes shutdown(SHUT_WR) on the other once the buffer is flushed, and any
  * error ends the relay. The relay never closes sockets: its owner does, in
- * the done callback. */
+ * the done callback.
+ *
+ * A direction that has carried splice_after bytes (a bulk transfer) moves
+ * on to a pipe and splice(2) (srv_splice.h): the same rules, with the pipe
+ * in the buffer's place and without copying the bytes through user space.
+ * What the buffer still holds (the handshake's leftovers) leaves first. When
+ * no pipe can be had, or splice refuses a socket (EINVAL), the direction
+ * stays with (or returns to) its buffer for good, taking the pipe's bytes
+ * first. A bulk direction towards a peer on this host also gets a small
+ * fixed send buffer (SRV_LOCAL_SNDBUF). */
 #ifndef SRV_RELAY_H
 #define SRV_RELAY_H
 
@@ -14,8 +23,15 @@
 #include <sys/types.h>
 
 #include "srv_loop.h"
+#include "srv_splice.h"
 
 #define SRV_BUF_SIZE (64 * 1024)
+/* Bytes a direction relays through its buffer before it splices: short
+ * exchanges need no pipe (two descriptors and four system calls). */
+#define SRV_SPLICE_AFTER (64 * 1024)
+/* SO_SNDBUF towards a peer on this host once a direction is bulk (the
+ * kernel doubles it). */
+#define SRV_LOCAL_SNDBUF (128 * 1024)
 
 typedef struct srv_buf {
 	uint8_t *data;
@@ -51,6 +67,10 @@ typedef void (*srv_relay_done_fn)(srv_relay *r, int err);
 typedef struct srv_relay_dir {
 	srv_watch *src, *dst;
 	srv_buf *buf;
+	srv_pipe pipe;  /* open while splicing, or until a refused pipe drains */
+	bool bulk;      /* carried splice_after bytes: tuned, piped if possible */
+	bool piped;     /* src is read into the pipe */
+	bool no_splice; /* no pipe or splice refused: buffered from now on */
 	bool eof;       /* src returned EOF */
 	bool shut;      /* dst was shut down for writing */
 	uint64_t bytes; /* delivered to dst */
@@ -65,6 +85,9 @@ struct srv_relay {
 	srv_relay_done_fn done;
 	void *owner;
 	bool running;
+	/* SRV_SPLICE_AFTER from srv_relay_start; 0 splices at once and
+	 * UINT64_MAX never (tests set it before the first event). */
+	uint64_t splice_after;
 };
 
 /* Take over both watches (their callbacks now belong to the relay). Bytes
@@ -73,7 +96,8 @@ struct srv_relay {
 bool srv_relay_start(srv_relay *r, srv_loop *l, srv_watch *client,
 		     srv_watch *target, srv_buf *up, srv_buf *down, bool client_eof,
 		     unsigned idle_ms, srv_relay_done_fn done, void *owner);
-/* Stop the idle timer; sockets stay with the caller. Safe when not running. */
+/* Stop the idle timer and close the pipes; sockets stay with the caller.
+ * Safe when not running. */
 void srv_relay_stop(srv_relay *r);
 
 #endif

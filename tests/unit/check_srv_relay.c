@@ -1,16 +1,20 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The server's bounded buffers and the relay between two sockets: data both
  * ways, early data first, half-close propagation, back-pressure, errors and
- * the idle limit. Sockets are AF_UNIX pairs: "app" ends play the client and
- * the target, "srv" ends are what the relay owns. */
+ * the idle limit, through the buffers and through splice pipes, and the
+ * fallbacks when splice is refused or no pipe can be had. Sockets are
+ * AF_UNIX pairs (TCP on loopback where it matters): "app" ends play the
+ * client and the target, "srv" ends are what the relay owns. */
 #include "config.h"
 
 #include <check.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -259,6 +263,242 @@ START_TEST(idle_limit)
 }
 END_TEST
 
+/* ---- bulk: splice and its fallbacks */
+
+#define BULK_BYTES (1024 * 1024 + 123)
+
+static uint8_t pattern(size_t i)
+{
+	return (uint8_t)(i * 7 + i / 251);
+}
+
+/* Push n pattern bytes from `from` and check that `to` gets them in order
+ * after the prefix; both app ends are non-blocking. Bounded in rounds. */
+static void transfer(int from, int to, const char *prefix, size_t n)
+{
+	size_t plen = strlen(prefix), sent = 0, got = 0;
+	uint8_t chunk[16384];
+
+	for (int round = 0; round < 20000 && got < plen + n; round++) {
+		size_t k = 0;
+		ssize_t w, r;
+
+		while (k < sizeof chunk && sent + k < n) {
+			chunk[k] = pattern(sent + k);
+			k++;
+		}
+		w = k ? write(from, chunk, k) : 0;
+		if (w > 0)
+			sent += (size_t)w;
+		run_for(1);
+		while ((r = read(to, chunk, sizeof chunk)) > 0) {
+			for (ssize_t j = 0; j < r; j++, got++) {
+				uint8_t want = got < plen ? (uint8_t)prefix[got] :
+							    pattern(got - plen);
+				ck_assert_msg(chunk[j] == want, "byte %zu wrong", got);
+			}
+		}
+	}
+	ck_assert_uint_eq(got, plen + n);
+}
+
+/* Data in the splice path: the handshake's leftovers first, both ways,
+ * then EOF passed on once the pipe is empty. */
+START_TEST(splice_both_ways_in_order)
+{
+	ck_assert(srv_buf_append(&up, "early", 5));
+	ck_assert(srv_buf_append(&down, "REPLY", 5));
+	start(false, 0);
+	relay.splice_after = 0;
+	transfer(client_app, target_app, "early", BULK_BYTES);
+	ck_assert(relay.up.piped);
+	transfer(target_app, client_app, "REPLY", BULK_BYTES);
+	ck_assert(relay.down.piped);
+	shutdown(client_app, SHUT_WR);
+	shutdown(target_app, SHUT_WR);
+	run_for(1000);
+	expect_eof(target_app);
+	expect_eof(client_app);
+	ck_assert_int_eq(done_calls, 1);
+	ck_assert_int_eq(done_err, 0);
+	ck_assert_uint_eq(relay.up.bytes, 5 + BULK_BYTES);
+	ck_assert_uint_eq(relay.down.bytes, 5 + BULK_BYTES);
+	ck_assert_int_eq(relay.up.pipe.rd, -1);           /* closed at the end */
+}
+END_TEST
+
+/* Leftovers larger than the destination takes at once: the pipe waits
+ * until the buffer is empty. */
+START_TEST(splice_waits_for_big_leftovers)
+{
+	static char prefix[100001];
+	int sndbuf = 16384;
+
+	for (size_t i = 0; i < sizeof prefix - 1; i++)
+		prefix[i] = (char)('a' + i % 26);
+	setsockopt(target_srv, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof sndbuf);
+	ck_assert(srv_buf_grow(&up, sizeof prefix));
+	ck_assert(srv_buf_append(&up, prefix, sizeof prefix - 1));
+	start(false, 0);
+	relay.splice_after = 0;
+	transfer(client_app, target_app, prefix, BULK_BYTES);
+	ck_assert(relay.up.piped);
+}
+END_TEST
+
+/* Short exchanges stay buffered; a direction splices once it carried
+ * SRV_SPLICE_AFTER bytes, the other one does not. */
+START_TEST(splice_only_after_threshold)
+{
+	start(false, 0);
+	ck_assert_uint_eq(relay.splice_after, SRV_SPLICE_AFTER);
+	transfer(client_app, target_app, "", 1000);
+	transfer(target_app, client_app, "", 1000);
+	ck_assert(!relay.up.piped && !relay.down.piped);
+	ck_assert(!srv_pipe_is_open(&relay.up.pipe));
+	transfer(client_app, target_app, "", SRV_SPLICE_AFTER + 4096);
+	ck_assert(relay.up.piped);
+	ck_assert(!relay.down.piped);
+	ck_assert_int_eq(done_calls, 0);
+}
+END_TEST
+
+/* splice_after UINT64_MAX: the pure buffered path, for bulk too. */
+START_TEST(never_splice_stays_buffered)
+{
+	start(false, 0);
+	relay.splice_after = UINT64_MAX;
+	transfer(client_app, target_app, "", BULK_BYTES);
+	ck_assert(!relay.up.piped);
+	ck_assert(!srv_pipe_is_open(&relay.up.pipe));
+	ck_assert_uint_eq(relay.up.bytes, BULK_BYTES);
+}
+END_TEST
+
+/* The destination refuses spliced pages (EINVAL: O_APPEND makes splice
+ * refuse a socket that send() still takes): what is in the pipe goes on
+ * through the buffer, in order, and the pipe is closed once empty. */
+START_TEST(splice_refused_falls_back)
+{
+	int fl = fcntl(target_srv, F_GETFL);
+
+	ck_assert_int_eq(fcntl(target_srv, F_SETFL, fl | O_APPEND), 0);
+	ck_assert(srv_buf_append(&up, "early", 5));
+	start(false, 0);
+	relay.splice_after = 0;
+	transfer(client_app, target_app, "early", BULK_BYTES);
+	ck_assert(relay.up.no_splice);
+	ck_assert(!relay.up.piped);
+	ck_assert(!srv_pipe_is_open(&relay.up.pipe));
+	/* The other direction is not affected. */
+	transfer(target_app, client_app, "", BULK_BYTES);
+	ck_assert(relay.down.piped);
+	shutdown(client_app, SHUT_WR);
+	run_for(50);
+	expect_eof(target_app);
+	ck_assert_uint_eq(relay.up.bytes, 5 + BULK_BYTES);
+}
+END_TEST
+
+/* No descriptor left for a pipe (EMFILE): the buffer carries on. */
+START_TEST(no_pipe_stays_buffered)
+{
+	struct rlimit old, low;
+	int probe = dup(0);
+
+	ck_assert_int_ge(probe, 0);
+	close(probe);               /* every lower descriptor is taken */
+	ck_assert_int_eq(getrlimit(RLIMIT_NOFILE, &old), 0);
+	low = old;
+	low.rlim_cur = (rlim_t)probe;
+	ck_assert_int_eq(setrlimit(RLIMIT_NOFILE, &low), 0);
+	start(false, 0);
+	relay.splice_after = 0;
+	transfer(client_app, target_app, "", BULK_BYTES);
+	setrlimit(RLIMIT_NOFILE, &old);
+	ck_assert(relay.up.no_splice);
+	ck_assert(!relay.up.piped);
+	ck_assert_uint_eq(relay.up.bytes, BULK_BYTES);
+}
+END_TEST
+
+/* A target that never reads: the pipe fills, then the client is no longer
+ * read (and the loop does not spin on it). */
+START_TEST(splice_back_pressure)
+{
+	char chunk[4096];
+	int sndbuf = 4096;
+
+	memset(chunk, 'x', sizeof chunk);
+	setsockopt(target_srv, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof sndbuf);
+	start(false, 0);
+	relay.splice_after = 0;
+	for (int i = 0; i < 4000 && write(client_app, chunk, sizeof chunk) > 0; i++)
+		run_for(1);
+	run_for(20);
+	ck_assert(relay.up.piped);
+	ck_assert_uint_gt(relay.up.pipe.len, 0);
+	ck_assert_msg(!(wc.events & EPOLLIN), "client still read while the pipe is full");
+	ck_assert_int_eq(done_calls, 0);
+}
+END_TEST
+
+START_TEST(splice_error_ends_relay)
+{
+	start(false, 0);
+	relay.splice_after = 0;
+	close(target_app);
+	target_app = -1;
+	ck_assert_int_eq(write(client_app, "lost", 4), 4);
+	run_for(1000);
+	ck_assert(relay.up.piped);
+	ck_assert_int_eq(done_calls, 1);
+	ck_assert_int_ne(done_err, 0);
+}
+END_TEST
+
+/* Replace the target pair by a TCP connection on loopback. */
+static void tcp_target(void)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET,
+				 .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t len = sizeof a;
+	int l = socket(AF_INET, SOCK_STREAM, 0);
+
+	ck_assert_int_ge(l, 0);
+	ck_assert_int_eq(bind(l, (struct sockaddr *)&a, sizeof a), 0);
+	ck_assert_int_eq(listen(l, 1), 0);
+	ck_assert_int_eq(getsockname(l, (struct sockaddr *)&a, &len), 0);
+	srv_watch_close(&loop, &wt);
+	close(target_app);
+	target_srv = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+	ck_assert_int_ge(target_srv, 0);
+	connect(target_srv, (struct sockaddr *)&a, sizeof a);  /* EINPROGRESS */
+	target_app = accept4(l, NULL, NULL, SOCK_NONBLOCK);
+	ck_assert_int_ge(target_app, 0);
+	close(l);
+	srv_watch_attach(&wt, target_srv);
+}
+
+/* A bulk direction towards a peer on this host gets the small fixed send
+ * buffer (the kernel reports it doubled); a short one keeps autotuning. */
+START_TEST(bulk_to_local_peer_small_sndbuf)
+{
+	int val = 0;
+	socklen_t len = sizeof val;
+
+	tcp_target();
+	start(false, 0);
+	transfer(client_app, target_app, "", 1000);
+	ck_assert_int_eq(getsockopt(target_srv, SOL_SOCKET, SO_SNDBUF, &val, &len), 0);
+	ck_assert_int_ne(val, 2 * SRV_LOCAL_SNDBUF);
+	transfer(client_app, target_app, "", BULK_BYTES);
+	ck_assert(relay.up.piped);
+	ck_assert_int_eq(getsockopt(target_srv, SOL_SOCKET, SO_SNDBUF, &val, &len), 0);
+	ck_assert_int_eq(val, 2 * SRV_LOCAL_SNDBUF);
+}
+END_TEST
+
 static Suite *srv_relay_suite(void)
 {
 	Suite *s = suite_create("srv_relay");
@@ -275,6 +515,15 @@ static Suite *srv_relay_suite(void)
 	tcase_add_test(tr, back_pressure_stops_reading);
 	tcase_add_test(tr, error_ends_relay);
 	tcase_add_test(tr, idle_limit);
+	tcase_add_test(tr, splice_both_ways_in_order);
+	tcase_add_test(tr, splice_waits_for_big_leftovers);
+	tcase_add_test(tr, splice_only_after_threshold);
+	tcase_add_test(tr, never_splice_stays_buffered);
+	tcase_add_test(tr, splice_refused_falls_back);
+	tcase_add_test(tr, no_pipe_stays_buffered);
+	tcase_add_test(tr, splice_back_pressure);
+	tcase_add_test(tr, splice_error_ends_relay);
+	tcase_add_test(tr, bulk_to_local_peer_small_sndbuf);
 	suite_add_tcase(s, tr);
 	return s;
 }
