@@ -4,6 +4,7 @@
 #include <errno.h>
 #include "s6_addr.h"
 #include "s6p_fdtab.h"
+#include "s6p_opt.h"
 #include "s6p_proxy.h"
 #include "s6p_real.h"
 
@@ -49,15 +50,21 @@ S6P_HOOK int connect(int fd, const struct sockaddr *sa, socklen_t len)
 		errno = EINVAL;
 		return -1;
 	}
-	if (S6P_REAL(getsockopt)(fd, SOL_SOCKET, SO_TYPE, &type, &tl) < 0)
+	/* Only a TCP socket takes TCP_FASTOPEN_CONNECT: when the connect sets
+	 * it anyway, setting it first spares the SO_TYPE query. */
+	bool tfo = s6p_opt_tfo_probe(fd, sa);
+	if (!tfo && S6P_REAL(getsockopt)(fd, SOL_SOCKET, SO_TYPE, &type, &tl) < 0)
 		return S6P_REAL(connect)(fd, sa, len); /* EBADF, ENOTSOCK from the kernel */
-	if (type != SOCK_STREAM) {
+	if (!tfo && type != SOCK_STREAM) {
 		if (!s6p_dgram_allowed(fd, sa, len, type == SOCK_DGRAM ? "UDP" : "raw IP"))
 			return -1;
 		return S6P_REAL(connect)(fd, sa, len);
 	}
 	int rc = s6p_connect_again(fd, &handled);
-	if (handled)
+	if (handled) {
+		if (tfo)
+			s6p_opt_tfo_off(fd);
 		return rc;
-	return s6p_connect_stream(fd, sa, len);
+	}
+	return s6p_connect_stream(fd, sa, len, tfo);
 }

@@ -4,6 +4,7 @@
  * held-back registration carry a tag and are dropped here. */
 #include <errno.h>
 #include "s6_handshake.h"
+#include "s6p_driver.h"
 #include "s6p_fdtab.h"
 #include "s6p_opt.h"
 #include "s6p_proxy.h"
@@ -25,8 +26,10 @@ S6P_HOOK int epoll_ctl(int epfd, int op, int fd, struct epoll_event *ev)
 		struct epoll_event use = *ev;
 		if (c && c->state == S6P_CONN_PENDING)
 			use = s6p_epoll_masked(ev, fd);
-		else if (c && c->state == S6P_CONN_OPTIMISTIC)
+		else if (c && c->state == S6P_CONN_OPTIMISTIC) {
 			use = s6p_epoll_masked_input(ev, fd);
+			s6p_driver_arm_locked(c); /* it restores the registration */
+		}
 		rc = S6P_REAL(epoll_ctl)(epfd, op, fd, &use);
 		if (rc == 0)
 			s6p_epreg_set_locked(fd, epfd, ev);

@@ -165,6 +165,7 @@ static void s6p_conn_retry_locked(struct s6p_conn *c)
 	if (fl >= 0 && !(fl & O_NONBLOCK))
 		fcntl(c->fd, F_SETFL, fl);
 	errno = e;
+	s6p_driver_arm_locked(c); /* the driver sees the new connection up */
 	if (rc == 0) {
 		c->tcp_up = true;
 		s6p_conn_advance_locked(c); /* bounded: at most two retries */
@@ -208,7 +209,8 @@ void s6p_conn_advance_locked(struct s6p_conn *c)
 		}
 		c->tcp_up = true;
 	}
-	switch (s6_hs_step(&c->hs, c->fd, &s6p_real_io)) {
+	/* SOCKS6 replies come in several parts: peek them in one call. */
+	switch (c->s6 ? s6p_hs_step_peek(&c->hs, c->fd) : s6_hs_step(&c->hs, c->fd, &s6p_real_io)) {
 	case S6_HS_DONE:
 		s6p_conn_hs_done_locked(c, true);
 		break;
@@ -257,7 +259,9 @@ static bool s6p_conn_tcp_check_locked(struct s6p_conn *c)
 
 	if (S6P_REAL(poll)(&p, 1, 0) <= 0)
 		return false;
-	S6P_REAL(getsockopt)(c->fd, SOL_SOCKET, SO_ERROR, &soerr, &len);
+	/* Writable without an error or hangup: connected. */
+	if (p.revents & (POLLERR | POLLHUP))
+		S6P_REAL(getsockopt)(c->fd, SOL_SOCKET, SO_ERROR, &soerr, &len);
 	if (soerr != 0) {
 		s6p_conn_fail_locked(c, soerr, "cannot reach proxy: %s", strerror(soerr));
 		return false;
@@ -269,7 +273,10 @@ static bool s6p_conn_tcp_check_locked(struct s6p_conn *c)
 void s6p_conn_send_request_locked(struct s6p_conn *c, const void *data, size_t len)
 {
 	const s6_socks6_config *c6 = &s6p_state()->cfg.s6;
-	s6_err err = s6p_s6_set_initial_data(c->s6, data, len, c->opt_tfo);
+	/* Only a deferred connect (TFO cookie) puts the Request in a SYN; after
+	 * a full TCP handshake nothing can be replayed. */
+	bool syn = c->opt_syn_deferred;
+	s6_err err = s6p_s6_set_initial_data(c->s6, data, len, syn);
 
 	if (err == S6_OK)
 		err = s6p_s6_start(&c->hs, c->s6);
@@ -279,14 +286,22 @@ void s6p_conn_send_request_locked(struct s6p_conn *c, const void *data, size_t l
 		return;
 	}
 	c->opt_phase = S6P_OPT_REPLIES;
-	s6p_driver_kick_locked(); /* it now waits for the replies */
-	if (!c->tcp_up && !s6p_conn_tcp_check_locked(c))
-		return; /* the driver sends once the proxy accepts */
+	s6p_driver_kick_locked(c); /* it now waits for the replies */
+	if (!c->tcp_up && !s6p_conn_tcp_check_locked(c)) {
+		s6p_driver_arm_locked(c); /* it sends once the proxy accepts */
+		return;
+	}
+	c->opt_syn_deferred = false; /* the SYN leaves with this send */
 	/* The replay rule: without a token (auto), the SYN carries the Request
-	 * and the program's bytes follow once the proxy has answered the SYN. */
-	if (c->opt_tfo && len && !s6_tfo_syn_may_carry_data(c6->tfo_proxy, c->s6->p.spend_token))
-		s6_hs_send_upto(&c->hs, c->fd, &s6p_real_io, c->hs.out_len - len);
-	s6p_conn_advance_locked(c);
+	 * and the program's bytes follow once the proxy has answered the SYN.
+	 * Otherwise Request and bytes leave in one send: two sends would let
+	 * Nagle hold the second until the first is acknowledged. */
+	size_t upto = c->hs.out_len;
+	if (syn && len && !s6_tfo_syn_may_carry_data(c6->tfo_proxy, c->s6->p.spend_token))
+		upto -= len;
+	/* No read yet: the replies are a round trip away. */
+	if (s6_hs_send_upto(&c->hs, c->fd, &s6p_real_io, upto) == S6_HS_FAILED)
+		s6p_conn_hs_done_locked(c, false);
 }
 
 void s6p_conn_poke_locked(struct s6p_conn *c)
@@ -318,12 +333,17 @@ short s6p_conn_driver_events_locked(const struct s6p_conn *c, int64_t *wake_ms)
 void s6p_conn_service_locked(struct s6p_conn *c, short revents, int64_t now)
 {
 	if (c->state == S6P_CONN_OPTIMISTIC && c->opt_phase == S6P_OPT_UNSENT) {
-		/* The safety net: a Request is never left unsent. */
-		if (revents || now >= c->opt_flush_ms)
+		/* The safety net: a Request is never left unsent. The program
+		 * is busy elsewhere, so the driver takes the replies too. */
+		if (revents || now >= c->opt_flush_ms) {
+			s6p_driver_arm_locked(c);
 			s6p_conn_send_request_locked(c, NULL, 0);
+		}
 	} else if (revents) {
 		s6p_conn_advance_locked(c); /* may free c (fail open) */
 		return;
+	} else if (!c->driven && now >= c->deadline_ms) {
+		s6p_conn_poke_locked(c); /* replies nobody has read yet */
 	}
 	if ((c->state == S6P_CONN_PENDING || c->state == S6P_CONN_OPTIMISTIC) &&
 	    now >= c->deadline_ms)

@@ -4,7 +4,16 @@
  * EINPROGRESS at once and the program keeps full control of its time. The
  * thread starts on the first non-blocking proxied connect, blocks every
  * signal, and does all its work under the fd table lock with non-blocking
- * calls only. */
+ * calls only.
+ *
+ * Every entry on the list has timers (deadline, the optimistic safety
+ * net); only a *driven* one (c->driven) has its socket polled. An
+ * optimistic connect of a blocking socket starts undriven: the program's own
+ * hooked calls (write, read) advance it, and the driver is not woken for it
+ * unless its timer comes before the driver's current sleep ends. It becomes
+ * driven (s6p_driver_arm_locked) when the program waits in poll, select or
+ * epoll, gets EAGAIN, or leaves output queued, and when its safety net
+ * fires. */
 #ifndef S6P_DRIVER_H
 #define S6P_DRIVER_H
 
@@ -13,11 +22,15 @@
 /* Hand a PENDING connection to the driver (wakes it, starts it if needed). */
 int s6p_driver_add_locked(struct s6p_conn *c);
 
+/* c must now be polled by the driver (idempotent; wakes it). */
+void s6p_driver_arm_locked(struct s6p_conn *c);
+
 /* Take a connection off the driver's list (finished or forgotten). */
 void s6p_driver_remove_locked(struct s6p_conn *c);
 
-/* What a connection waits for changed: the driver builds its poll set again. */
-void s6p_driver_kick_locked(void);
+/* What connection c waits for changed: the driver builds its poll set again
+ * (only if c is driven). */
+void s6p_driver_kick_locked(const struct s6p_conn *c);
 
 /* The connections the driver holds (linked by next_pending). */
 struct s6p_conn *s6p_driver_list_locked(void);

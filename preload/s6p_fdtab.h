@@ -60,6 +60,10 @@ struct s6p_conn {
 	bool opt_counted;              /* counted in s6p_opt_count: the hooks must look */
 	bool opt_tfo;                  /* TCP_FASTOPEN_CONNECT is set on the socket */
 	bool opt_passthru;             /* program bytes went to the socket directly */
+	bool opt_syn_deferred;         /* TFO cookie: connect() sent nothing, the
+					* Request will ride in the SYN */
+	bool driven;                   /* the driver polls the socket; otherwise it
+					* only keeps the entry's timers (s6p_driver.h) */
 	int64_t opt_flush_ms;          /* UNSENT: the driver sends the Request alone then */
 	s6_hs hs;
 };

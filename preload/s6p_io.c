@@ -23,6 +23,119 @@ static int s6p_io_poll(struct pollfd *fds, nfds_t n, int timeout_ms)
 
 const s6_io s6p_real_io = {s6p_io_send, s6p_io_recv, s6p_io_poll};
 
+#define S6P_PEEK_MAX 1024
+
+struct s6p_peek {
+	int fd;
+	size_t len, off;               /* bytes peeked; bytes the machine took */
+	uint8_t buf[S6P_PEEK_MAX];
+};
+
+/* The step in progress on this thread (the I/O table has no context). */
+static __thread struct s6p_peek *s6p_peek_cur;
+
+/* Discard the bytes the machine took: they are replies, already parsed. */
+static int s6p_peek_consume(struct s6p_peek *pk)
+{
+	while (pk->off > 0) {
+		ssize_t n = S6P_REAL(recv)(pk->fd, NULL, pk->off, MSG_DONTWAIT | MSG_TRUNC);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0 || (size_t)n > pk->off) {
+			if (n >= 0)
+				errno = EIO; /* cannot happen: the bytes were peeked */
+			return -1;
+		}
+		pk->off -= (size_t)n;
+	}
+	pk->len = 0;
+	return 0;
+}
+
+static ssize_t s6p_peek_recv(int fd, void *buf, size_t len, int flags)
+{
+	struct s6p_peek *pk = s6p_peek_cur;
+	size_t take;
+
+	if (!pk || pk->fd != fd)
+		return S6P_REAL(recv)(fd, buf, len, flags);
+	if (pk->off == pk->len && pk->len > 0 && pk->len < sizeof pk->buf) {
+		/* All that had arrived is taken: the caller polls (which
+		 * consumes it first) instead of a recv that finds nothing. */
+		errno = EAGAIN;
+		return -1;
+	}
+	if (pk->off == pk->len) {
+		if (s6p_peek_consume(pk) < 0)
+			return -1;
+		ssize_t n = S6P_REAL(recv)(fd, pk->buf, sizeof pk->buf, flags | MSG_PEEK);
+		if (n <= 0)
+			return n;
+		pk->len = (size_t)n;
+	}
+	take = len < pk->len - pk->off ? len : pk->len - pk->off;
+	memcpy(buf, pk->buf + pk->off, take);
+	pk->off += take;
+	return (ssize_t)take;
+}
+
+/* A wait between steps: what the machine took must be gone, or the poll
+ * would see it as new input. */
+static int s6p_peek_poll(struct pollfd *fds, nfds_t n, int timeout_ms)
+{
+	if (s6p_peek_cur && s6p_peek_consume(s6p_peek_cur) < 0)
+		return -1;
+	return S6P_REAL(poll)(fds, n, timeout_ms);
+}
+
+static const s6_io s6p_peek_io = {s6p_io_send, s6p_peek_recv, s6p_peek_poll};
+
+static s6_hs_status s6p_peek_end(struct s6p_peek *pk, s6_hs *hs, s6_hs_status st)
+{
+	s6p_peek_cur = NULL;
+	if (s6p_peek_consume(pk) == 0 || st == S6_HS_FAILED)
+		return st;
+	/* Replies left in the socket would reach the program as data. */
+	hs->sys_errno = errno;
+	s6_hs_fail(hs, S6_ERR_IO, "receive from proxy: %s", strerror(errno));
+	return S6_HS_FAILED;
+}
+
+s6_hs_status s6p_hs_step_peek(s6_hs *hs, int fd)
+{
+	struct s6p_peek pk = {.fd = fd};
+
+	s6p_peek_cur = &pk;
+	return s6p_peek_end(&pk, hs, s6_hs_step(hs, fd, &s6p_peek_io));
+}
+
+s6_hs_status s6p_hs_run_peek(s6_hs *hs, int fd, int timeout_ms)
+{
+	struct s6p_peek pk = {.fd = fd};
+
+	s6p_peek_cur = &pk;
+	return s6p_peek_end(&pk, hs, s6_hs_run(hs, fd, &s6p_peek_io, timeout_ms));
+}
+
+static int s6p_left_ms(int64_t deadline_ms)
+{
+	int64_t left = deadline_ms - s6_now_ms();
+
+	return left > 0 ? (int)left : 0;
+}
+
+s6_hs_status s6p_hs_run_request(s6_hs *hs, int fd, int64_t deadline_ms, bool peek)
+{
+	struct pollfd p = {.fd = fd, .events = POLLIN};
+
+	/* A poll that fails or times out leaves the rest to the run. */
+	if (s6_hs_send_upto(hs, fd, &s6p_real_io, SIZE_MAX) == S6_HS_WANT_READ)
+		S6P_REAL(poll)(&p, 1, s6p_left_ms(deadline_ms));
+	if (peek)
+		return s6p_hs_run_peek(hs, fd, s6p_left_ms(deadline_ms));
+	return s6_hs_run(hs, fd, &s6p_real_io, s6p_left_ms(deadline_ms));
+}
+
 void s6p_disconnect(int fd)
 {
 	struct sockaddr sa;
@@ -54,6 +167,9 @@ static int s6p_wait_connected(int fd, int64_t deadline_ms)
 		if (n > 0) {
 			int soerr = 0;
 			socklen_t sl = sizeof soerr;
+			/* Writable without an error or hangup: connected. */
+			if (!(pfd.revents & (POLLERR | POLLHUP)))
+				return 0;
 			if (S6P_REAL(getsockopt)(fd, SOL_SOCKET, SO_ERROR, &soerr, &sl) < 0)
 				return errno;
 			return soerr;
@@ -62,13 +178,18 @@ static int s6p_wait_connected(int fd, int64_t deadline_ms)
 }
 
 int s6p_connect_timed(int fd, int flags, const struct sockaddr *sa, socklen_t len,
-		      int64_t deadline_ms)
+		      int64_t deadline_ms, bool *at_once)
 {
 	int rc = 0;
 
+	if (at_once)
+		*at_once = false;
 	if (!(flags & O_NONBLOCK) && fcntl(fd, F_SETFL, flags | O_NONBLOCK) < 0)
 		return errno;
-	if (S6P_REAL(connect)(fd, sa, len) < 0) {
+	if (S6P_REAL(connect)(fd, sa, len) == 0) {
+		if (at_once)
+			*at_once = true;
+	} else {
 		rc = errno;
 		if (rc == EINPROGRESS || rc == EINTR)
 			rc = s6p_wait_connected(fd, deadline_ms);

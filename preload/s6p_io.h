@@ -11,6 +11,19 @@
 /* The handshake driver's I/O table: real send, recv and poll. */
 extern const s6_io s6p_real_io;
 
+/* SOCKS6 machines read their replies with few recv calls: one MSG_PEEK of
+ * what has arrived, the machine's exact reads served from it, then one
+ * discard (MSG_TRUNC) of exactly the bytes the machine took, never more:
+ * what the target sends behind the replies stays in the socket for the
+ * program. Otherwise as s6_hs_step() and s6_hs_run() on s6p_real_io. */
+s6_hs_status s6p_hs_step_peek(s6_hs *hs, int fd);
+s6_hs_status s6p_hs_run_peek(s6_hs *hs, int fd, int timeout_ms);
+
+/* A machine that starts with a request, run until deadline_ms: the request
+ * goes out, then a poll waits for the answer before the first recv (it is
+ * a round trip away). peek: read as s6p_hs_run_peek(). */
+s6_hs_status s6p_hs_run_request(s6_hs *hs, int fd, int64_t deadline_ms, bool peek);
+
 /* Drop a TCP connection so the socket can connect again, as after a failed
  * connect (connect with AF_UNSPEC). */
 void s6p_disconnect(int fd);
@@ -20,9 +33,11 @@ int s6p_hs_errno(const s6_hs *hs);
 
 /* connect() with a deadline on any socket, blocking or not, without changing
  * what the program sees: `flags` are the socket's F_GETFL flags, restored
- * afterwards. Returns 0 or an errno. */
+ * afterwards. Returns 0 or an errno; *at_once (may be NULL) tells whether
+ * connect() itself returned 0 (with TCP_FASTOPEN_CONNECT and a cookie: the
+ * SYN waits for the first send). */
 int s6p_connect_timed(int fd, int flags, const struct sockaddr *sa, socklen_t len,
-		      int64_t deadline_ms);
+		      int64_t deadline_ms, bool *at_once);
 
 /* Replace fd by a new TCP socket of another family, keeping the fd number,
  * O_NONBLOCK and FD_CLOEXEC. Returns 0 or an errno. */

@@ -8,6 +8,7 @@
 #include <netinet/tcp.h>
 #include <stdlib.h>
 #include <string.h>
+#include "s6_addr.h"
 #include "s6_log.h"
 #include "s6_tfo.h"
 #include "s6p_driver.h"
@@ -42,9 +43,39 @@ static bool s6p_opt_tfo_on(int fd)
 	return setsockopt(fd, IPPROTO_TCP, TCP_FASTOPEN_CONNECT, &one, sizeof one) == 0;
 }
 
-/* The OPTIMISTIC entry, handed to the driver (its safety net and deadline). */
+bool s6p_opt_tfo_probe(int fd, const struct sockaddr *sa)
+{
+	const struct s6p_state *st = s6p_state();
+	struct sockaddr_storage plain;
+
+	if (st->broken || !s6p_opt_applies() || !s6_tfo_proxy_enabled(st->cfg.s6.tfo_proxy))
+		return false;
+	s6_addr_unmap(sa, &plain);
+	if (s6_config_excluded(&st->cfg, (struct sockaddr *)&plain))
+		return false; /* a direct connection keeps the program's options */
+	return s6p_opt_tfo_on(fd);
+}
+
+void s6p_opt_tfo_off(int fd)
+{
+	int off = 0;
+
+	setsockopt(fd, IPPROTO_TCP, TCP_FASTOPEN_CONNECT, &off, sizeof off);
+}
+
+/* How connect() to the proxy went. */
+struct s6p_opt_start {
+	bool tcp_up;      /* connected (or deferred: TFO cookie) */
+	bool tfo;         /* TCP_FASTOPEN_CONNECT is set */
+	bool at_once;     /* connect() returned 0 itself */
+	bool nonblock;    /* the program's socket is non-blocking */
+};
+
+/* The OPTIMISTIC entry, handed to the driver (its safety net and deadline).
+ * A blocking socket's entry is not polled by the driver: the program's
+ * own calls advance it (s6p_driver.h) unless it waits in epoll. */
 static int s6p_opt_register(int fd, const struct s6p_target *t, const struct sockaddr_storage *proxy,
-			    socklen_t plen, bool tcp_up, bool tfo, int64_t deadline)
+			    socklen_t plen, const struct s6p_opt_start *how, int64_t deadline)
 {
 	int rc = ENOMEM;
 
@@ -54,8 +85,10 @@ static int s6p_opt_register(int fd, const struct s6p_target *t, const struct soc
 		s6p_target_to_conn(t, c, S6P_CONN_OPTIMISTIC);
 		c->s6 = s6p_s6_new(t);
 		c->opt_phase = S6P_OPT_UNSENT;
-		c->tcp_up = tcp_up;
-		c->opt_tfo = tfo;
+		c->tcp_up = how->tcp_up;
+		c->opt_tfo = how->tfo;
+		c->opt_syn_deferred = how->tfo && how->at_once;
+		c->driven = how->nonblock || s6p_epreg_list_locked(fd) != NULL;
 		c->proxy = *proxy;
 		c->proxy_len = plen;
 		c->deadline_ms = deadline;
@@ -70,30 +103,31 @@ static int s6p_opt_register(int fd, const struct s6p_target *t, const struct soc
 	return rc;
 }
 
-int s6p_opt_connect(int fd, int flags, const struct s6p_target *t)
+int s6p_opt_connect(int fd, int flags, const struct s6p_target *t, bool tfo_set)
 {
 	int64_t deadline = s6_now_ms() + s6p_state()->cfg.connect_timeout_ms;
 	struct sockaddr_storage proxy;
 	socklen_t plen;
-	bool tfo = false, tcp_up = false;
-	int rc = s6p_proxy_pick(fd, &proxy, &plen);
+	struct s6p_opt_start how = {.nonblock = flags & O_NONBLOCK};
+	int rc = s6p_proxy_pick(fd, t->dest.ss_family, &proxy, &plen);
 
 	if (rc == 0) {
-		tfo = s6p_opt_tfo_on(fd);
+		how.tfo = tfo_set || s6p_opt_tfo_on(fd);
 		/* With a TFO cookie the kernel defers the SYN to the first send:
 		 * connect returns 0 at once, blocking socket or not. */
-		if (flags & O_NONBLOCK) {
+		if (how.nonblock) {
 			if (S6P_REAL(connect)(fd, (struct sockaddr *)&proxy, plen) == 0)
-				tcp_up = true;
+				how.tcp_up = how.at_once = true;
 			else if (errno != EINPROGRESS)
 				rc = errno;
 		} else {
-			rc = s6p_connect_timed(fd, flags, (struct sockaddr *)&proxy, plen, deadline);
-			tcp_up = rc == 0;
+			rc = s6p_connect_timed(fd, flags, (struct sockaddr *)&proxy, plen, deadline,
+					       &how.at_once);
+			how.tcp_up = rc == 0;
 		}
 	}
 	if (rc == 0)
-		rc = s6p_opt_register(fd, t, &proxy, plen, tcp_up, tfo, deadline);
+		rc = s6p_opt_register(fd, t, &proxy, plen, &how, deadline);
 	if (rc != 0) {
 		s6p_disconnect(fd);
 		s6_log(S6_LOG_ERROR, "proxy %s target %s: cannot reach proxy: %s",
@@ -137,6 +171,8 @@ static bool s6p_opt_nonblocking(int fd, int flags)
 static bool s6p_opt_answer_locked(struct s6p_conn *c, ssize_t *ret)
 {
 	if (c->state == S6P_CONN_PENDING || c->state == S6P_CONN_OPTIMISTIC) {
+		/* The program will wait somehow: the driver must move on. */
+		s6p_driver_arm_locked(c);
 		errno = EAGAIN;
 		*ret = -1;
 		return true;
@@ -191,6 +227,16 @@ static int s6p_opt_wait_locked(struct s6p_conn *c, bool until_flushed)
 	return err;
 }
 
+/* The Request is out and the proxy has answered the SYN (or failed:
+ * the next call tells). */
+static bool s6p_opt_settled_locked(struct s6p_conn *c)
+{
+	struct pollfd p = {.fd = c->fd, .events = POLLOUT};
+
+	return c->state != S6P_CONN_OPTIMISTIC ||
+	       (c->hs.out_len == 0 && S6P_REAL(poll)(&p, 1, 0) > 0);
+}
+
 /* Until the Request (with the program's first bytes) is out and the proxy
  * has answered the SYN, within until_ms: from then on the bytes are the
  * kernel's to deliver, while a close in SYN-SENT would drop them. The lock
@@ -201,10 +247,9 @@ static int s6p_opt_settle_locked(struct s6p_conn *c, int64_t until_ms)
 
 	c->notify_users++;
 	while (!err && c->state == S6P_CONN_OPTIMISTIC && c->opt_phase == S6P_OPT_REPLIES) {
-		struct pollfd p = {.fd = c->fd, .events = POLLOUT};
 		int64_t left = until_ms - s6_now_ms();
-		if (c->hs.out_len == 0 && S6P_REAL(poll)(&p, 1, 0) > 0)
-			break; /* established (or failed: the next call tells) */
+		if (s6p_opt_settled_locked(c))
+			break;
 		if (left <= 0)
 			break;
 		err = s6p_opt_poll_locked(c, POLLOUT, left);
@@ -317,10 +362,16 @@ static bool s6p_opt_first_write_locked(struct s6p_conn *c, const struct iovec *i
 	if (c->state == S6P_CONN_FAILED)
 		return s6p_opt_answer_locked(c, ret);
 	*ret = (ssize_t)n;
-	if (s6p_opt_nonblocking(c->fd, flags))
+	if (total == n && s6p_opt_settled_locked(c))
+		return true; /* the common case: no need to know the flags */
+	if (s6p_opt_nonblocking(c->fd, flags)) {
+		if (c->hs.out_len > 0)
+			s6p_driver_arm_locked(c); /* bytes behind the SYN */
 		return true;
+	}
 	/* A blocking write returns once its bytes are the kernel's, as after
-	 * a completed connect (a program may close right after it). */
+	 * a completed connect (a program may exit right after it, and a
+	 * shutdown() in SYN-SENT would drop them). */
 	c->notify_users++; /* settle and write_rest drop the lock */
 	if (s6p_opt_settle_locked(c, c->deadline_ms) == 0 && total > n)
 		*ret += s6p_opt_write_rest(c, iov, cnt, flags, n);

@@ -19,6 +19,7 @@
 #define S6P_OPT_H
 
 #include <stdbool.h>
+#include <sys/socket.h>
 #include <sys/types.h>
 #include <sys/uio.h>
 #include "s6p_target.h"
@@ -29,8 +30,17 @@
  * yes, not fail open, no slow-path authentication)? */
 bool s6p_opt_applies(void);
 
-/* connect(2) the optimistic way; flags: the socket's F_GETFL. */
-int s6p_opt_connect(int fd, int flags, const struct s6p_target *t);
+/* connect(2) the optimistic way; flags: the socket's F_GETFL; tfo_set:
+ * TCP_FASTOPEN_CONNECT is set on fd already (s6p_opt_tfo_probe). */
+int s6p_opt_connect(int fd, int flags, const struct s6p_target *t, bool tfo_set);
+
+/* connect() to sa will go the optimistic way with TCP Fast Open: set
+ * TCP_FASTOPEN_CONNECT now. True when it is set, which also proves fd a
+ * TCP socket (nothing else takes the option), sparing the SO_TYPE query.
+ * False (nothing changed) otherwise. */
+bool s6p_opt_tfo_probe(int fd, const struct sockaddr *sa);
+/* Undo s6p_opt_tfo_probe when connect() ends before using it. */
+void s6p_opt_tfo_off(int fd);
 
 /* Before a read-family call on fd (flags: its MSG_* flags, 0 for read):
  * true when the call is answered here (*ret, errno), false to go on to the

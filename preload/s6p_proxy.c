@@ -23,17 +23,26 @@
  * any proxy address (an AF_INET socket and an IPv6-only proxy, or IPV6_V6ONLY
  * and an IPv4 proxy) is replaced in place by one that can: same fd number,
  * same status and descriptor flags. */
-int s6p_proxy_pick(int fd, struct sockaddr_storage *out, socklen_t *outlen)
+int s6p_proxy_pick(int fd, int family, struct sockaddr_storage *out, socklen_t *outlen)
 {
 	struct sockaddr_storage addrs[S6P_PROXY_ADDRS_MAX];
 	socklen_t lens[S6P_PROXY_ADDRS_MAX];
 	s6_err err = S6_OK;
-	int domain = 0, v6only = 0;
+	int domain = family, v6only = 0;
 	socklen_t sl = sizeof domain;
 	int n = s6p_proxy_addrs(addrs, lens, S6P_PROXY_ADDRS_MAX, &err);
 
 	if (n == 0)
 		return EHOSTUNREACH;
+	/* The common case needs no system call: a proxy address of the
+	 * program's family. */
+	for (int i = 0; i < n; i++) {
+		if (addrs[i].ss_family == family) {
+			memcpy(out, &addrs[i], lens[i]);
+			*outlen = lens[i];
+			return 0;
+		}
+	}
 	S6P_REAL(getsockopt)(fd, SOL_SOCKET, SO_DOMAIN, &domain, &sl);
 	for (int i = 0; i < n; i++) {
 		if (addrs[i].ss_family == domain) {
@@ -107,8 +116,7 @@ static s6_hs_status s6p_handshake_sync(int fd, int flags, const struct s6p_targe
 	if (s6p_state()->cfg.proxy.scheme == S6_SCHEME_SOCKS6)
 		return s6p_s6_run_sync(fd, flags, t, proxy, plen, deadline, hs);
 	s6_socks4_client_start(hs, &t->req);
-	int64_t left = deadline - s6_now_ms();
-	return s6_hs_run(hs, fd, &s6p_real_io, left > 0 ? (int)left : 0);
+	return s6p_hs_run_request(hs, fd, deadline, false);
 }
 
 static int s6p_connect_sync(int fd, int flags, const struct s6p_target *t)
@@ -118,10 +126,10 @@ static int s6p_connect_sync(int fd, int flags, const struct s6p_target *t)
 	socklen_t plen;
 	char why[S6_HS_WHY_MAX + 64];
 	s6_hs hs;
-	int rc = s6p_proxy_pick(fd, &proxy, &plen);
+	int rc = s6p_proxy_pick(fd, t->dest.ss_family, &proxy, &plen);
 
 	if (rc == 0)
-		rc = s6p_connect_timed(fd, flags, (struct sockaddr *)&proxy, plen, deadline);
+		rc = s6p_connect_timed(fd, flags, (struct sockaddr *)&proxy, plen, deadline, NULL);
 	if (rc != 0) {
 		s6p_disconnect(fd);
 		if (s6p_may_fail_open(t, rc))
@@ -165,6 +173,7 @@ static int s6p_connect_pending(int fd, const struct s6p_target *t, bool tcp_up, 
 	}
 	s6p_target_to_conn(t, c, S6P_CONN_PENDING);
 	c->notify_fd = notify_fd;
+	c->driven = true; /* a non-blocking program waits in poll or epoll */
 	c->tcp_up = tcp_up;
 	c->deadline_ms = s6_now_ms() + s6p_state()->cfg.connect_timeout_ms;
 	c->proxy = *proxy;
@@ -194,7 +203,7 @@ static int s6p_connect_async(int fd, const struct s6p_target *t)
 	struct sockaddr_storage proxy;
 	socklen_t plen;
 	bool tcp_up = false;
-	int rc = s6p_proxy_pick(fd, &proxy, &plen);
+	int rc = s6p_proxy_pick(fd, t->dest.ss_family, &proxy, &plen);
 
 	if (rc == 0 && S6P_REAL(connect)(fd, (struct sockaddr *)&proxy, plen) == 0)
 		tcp_up = true;
@@ -216,29 +225,32 @@ static int s6p_connect_async(int fd, const struct s6p_target *t)
 	return s6p_connect_pending(fd, t, tcp_up, notify_fd, &proxy, plen);
 }
 
-int s6p_connect_stream(int fd, const struct sockaddr *sa, socklen_t len)
+int s6p_connect_stream(int fd, const struct sockaddr *sa, socklen_t len, bool tfo_set)
 {
 	const struct s6p_state *st = s6p_state();
 	struct s6p_target t;
 	struct sockaddr_storage plain;
 
 	s6_addr_unmap(sa, &plain);
-	if (s6_config_excluded(&st->cfg, (struct sockaddr *)&plain)) {
+	if (!tfo_set && s6_config_excluded(&st->cfg, (struct sockaddr *)&plain)) {
 		char buf[S6_ADDR_STR_MAX];
-		s6_log(S6_LOG_INFO, "target %s: excluded, connecting directly",
-		       s6_addr_format(sa, buf, sizeof buf));
+		if (s6_log_enabled(S6_LOG_INFO))
+			s6_log(S6_LOG_INFO, "target %s: excluded, connecting directly",
+			       s6_addr_format(sa, buf, sizeof buf));
 		return S6P_REAL(connect)(fd, sa, len);
 	}
 	s6_err err = s6p_target_make(st, sa, len, &t);
+	int flags = err == S6_OK && !st->broken ? fcntl(fd, F_GETFL) : -1;
+	if (flags < 0 && tfo_set)
+		s6p_opt_tfo_off(fd); /* fails below: leave the socket as it was */
 	if (err != S6_OK)
 		return s6p_fail(&t, s6_err_errno(err), t.why);
 	if (st->broken)
 		return s6p_fail(&t, EACCES, st->broken_why);
-	int flags = fcntl(fd, F_GETFL);
 	if (flags < 0)
 		return s6p_fail(&t, errno, "cannot read the socket's flags");
-	if (s6p_opt_applies())
-		return s6p_opt_connect(fd, flags, &t);
+	if (tfo_set || s6p_opt_applies())
+		return s6p_opt_connect(fd, flags, &t, tfo_set);
 	if (flags & O_NONBLOCK)
 		return s6p_connect_async(fd, &t);
 	return s6p_connect_sync(fd, flags, &t);

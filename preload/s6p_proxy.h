@@ -10,8 +10,9 @@
 #include <sys/socket.h>
 #include "s6p_fdtab.h"
 
-/* connect(2) of a SOCK_STREAM AF_INET/AF_INET6 socket. */
-int s6p_connect_stream(int fd, const struct sockaddr *sa, socklen_t len);
+/* connect(2) of a SOCK_STREAM AF_INET/AF_INET6 socket; tfo_set: the hook
+ * set TCP_FASTOPEN_CONNECT already (s6p_opt_tfo_probe). */
+int s6p_connect_stream(int fd, const struct sockaddr *sa, socklen_t len, bool tfo_set);
 
 /* Policy for datagram/raw traffic to sa (connect, sendto, sendmsg): true when
  * it may leave directly (excluded, or fail open); otherwise logs one line and
@@ -49,8 +50,10 @@ void s6p_conn_poke_locked(struct s6p_conn *c);
 /* The completion eventfd, made on first use; -1 without one. */
 int s6p_conn_notify_locked(struct s6p_conn *c);
 
-/* Pick the proxy address for fd (s6p_proxy.c): 0 or an errno. */
-int s6p_proxy_pick(int fd, struct sockaddr_storage *out, socklen_t *outlen);
+/* Pick the proxy address for fd (s6p_proxy.c): 0 or an errno. family: the
+ * family of the program's address, which a TCP socket's own must match
+ * (else its connect fails with EAFNOSUPPORT, as ours then does). */
+int s6p_proxy_pick(int fd, int family, struct sockaddr_storage *out, socklen_t *outlen);
 
 /* The proxy could not be reached: with `fail open` and an IP target, connect
  * fd directly and stop tracking it (true); otherwise false. */

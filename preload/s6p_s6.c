@@ -170,7 +170,7 @@ enum s6p_s6_next s6p_s6_end(struct s6p_s6req *r, s6_hs *hs, bool done)
 	if (!done)
 		s6_socks6_client_classify_eof(hs);
 	s = s6p_sess_lock();
-	s6_s6sess_apply(s, &r->ticket, &r->out, (int32_t)getpid(), &o);
+	s6_s6sess_apply(s, &r->ticket, &r->out, (int32_t)s6p_pid(), &o);
 	s6p_sess_unlock();
 	s6p_s6_log_outcome(r, &o);
 	if (done) {

@@ -43,7 +43,7 @@ static void s6p_bye_send(const uint8_t *id, uint16_t id_len, int64_t deadline)
 	fd = socket(addr[0].ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return;
-	rc = s6p_connect_timed(fd, O_NONBLOCK, (struct sockaddr *)&addr[0], len[0], deadline);
+	rc = s6p_connect_timed(fd, O_NONBLOCK, (struct sockaddr *)&addr[0], len[0], deadline, NULL);
 	if (rc == 0 && s6_socks6_client_start(&hs, &p) == S6_OK) {
 		int64_t left = deadline - s6_now_ms();
 		s6_hs_status st = s6_hs_run(&hs, fd, &s6p_real_io, left > 0 ? (int)left : 0);

@@ -6,13 +6,6 @@
 #include "s6p_io.h"
 #include "s6p_s6.h"
 
-static int s6p_s6_left(int64_t deadline_ms)
-{
-	int64_t left = deadline_ms - s6_now_ms();
-
-	return left > 0 ? (int)left : 0;
-}
-
 /* A new TCP connection to the proxy on the same socket; hs reports it. */
 static bool s6p_s6_reconnect(int fd, int flags, const struct sockaddr *proxy, socklen_t plen,
 			     int64_t deadline_ms, s6_hs *hs)
@@ -20,7 +13,7 @@ static bool s6p_s6_reconnect(int fd, int flags, const struct sockaddr *proxy, so
 	int rc;
 
 	s6p_disconnect(fd);
-	rc = s6p_connect_timed(fd, flags, proxy, plen, deadline_ms);
+	rc = s6p_connect_timed(fd, flags, proxy, plen, deadline_ms, NULL);
 	if (rc == 0)
 		return true;
 	s6_hs_fail(hs, S6_ERR_IO, "cannot reach proxy again: %s", strerror(rc));
@@ -48,7 +41,7 @@ s6_hs_status s6p_s6_run_sync(int fd, int flags, const struct s6p_target *t,
 			s6_hs_fail(hs, err, "socks6: cannot build the request: %s", s6_strerror(err));
 			break;
 		}
-		st = s6_hs_run(hs, fd, &s6p_real_io, s6p_s6_left(deadline_ms));
+		st = s6p_hs_run_request(hs, fd, deadline_ms, true);
 		enum s6p_s6_next next = s6p_s6_end(r, hs, st == S6_HS_DONE);
 		s6_hs_release(hs);
 		if (next != S6P_S6_RETRY)

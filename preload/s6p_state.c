@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <errno.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +17,7 @@
 #define S6P_PH_SLOTS 4096
 
 static struct s6p_state s6p_st;
+static _Atomic pid_t s6p_cached_pid;
 static pthread_once_t s6p_state_once = PTHREAD_ONCE_INIT;
 
 static struct {
@@ -112,8 +114,20 @@ const struct s6p_state *s6p_state(void)
 
 /* A thread resolving the proxy may hold the cache lock when another thread
  * forks; the child has no such thread, so it starts with a fresh lock. */
+pid_t s6p_pid(void)
+{
+	pid_t pid = atomic_load_explicit(&s6p_cached_pid, memory_order_relaxed);
+
+	if (pid == 0) {
+		pid = getpid();
+		atomic_store_explicit(&s6p_cached_pid, pid, memory_order_relaxed);
+	}
+	return pid;
+}
+
 static void s6p_state_atfork_child(void)
 {
+	atomic_store_explicit(&s6p_cached_pid, getpid(), memory_order_relaxed);
 	pthread_mutex_init(&s6p_proxy_cache.lock, NULL);
 	s6p_s6store_atfork_child();
 }

@@ -8,6 +8,7 @@
 
 #include <stdbool.h>
 #include <sys/socket.h>
+#include <sys/types.h>
 #include "s6_config.h"
 #include "s6_placeholder.h"
 #include "s6_s6sess.h"
@@ -27,6 +28,12 @@ struct s6p_state {
 
 /* The state, initialised on first call (also run as a constructor). */
 const struct s6p_state *s6p_state(void);
+
+/* getpid() without a system call: cached, refreshed in a child made by
+ * fork() (the atfork handler; a child of a raw clone() or _Fork() keeps
+ * its parent's number, so it only loses the teardown of sessions it
+ * creates, which then expire). */
+pid_t s6p_pid(void);
 
 /* Resolve the proxy host (numeric or through the real local resolver, never
  * through our own hooks), cached after the first success. Returns the number

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "s6_handshake.h"
+#include "s6p_driver.h"
 #include "s6p_opt.h"
 #include "s6p_proxy.h"
 #include "s6p_real.h"
@@ -35,6 +36,7 @@ static void s6p_wait_mask(struct s6p_conn *c, struct pollfd *w, struct pollfd *w
 		s6p_conn_send_request_locked(c, NULL, 0); /* it reads first */
 	if (c->state != S6P_CONN_OPTIMISTIC)
 		return; /* failed at once */
+	s6p_driver_arm_locked(c); /* it signals the eventfd when done */
 	w->events &= ~S6P_POLL_INPUT;
 	if (in && s6p_conn_notify_locked(c) >= 0)
 		work[(*m)++] = (struct pollfd){.fd = c->notify_fd, .events = POLLIN};

@@ -81,6 +81,32 @@ for i in range(2):
     s.close()
 PY
 
+# sniff.py IFACE PORT: the payload length of every TCP segment sent to PORT,
+# per source port, as "seg SPORT LEN" lines (AF_PACKET, so it sees what the
+# client put on the wire, segment by segment).
+cat >"$S6_TMP/sniff.py" <<'PY'
+import socket, struct, sys
+s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(0x0800))
+s.bind((sys.argv[1], 0))
+port = int(sys.argv[2])
+print("sniffer ready", file=sys.stderr, flush=True)
+while True:
+    f = s.recv(65535)
+    ip = f[14:]
+    if len(ip) < 20 or ip[9] != 6:
+        continue
+    ihl = (ip[0] & 15) * 4
+    total = struct.unpack("!H", ip[2:4])[0]
+    tcp = ip[ihl:]
+    sport, dport = struct.unpack("!HH", tcp[:4])
+    doff = (tcp[12] >> 4) * 4
+    n = total - ihl - doff
+    if dport == port and n > 0:
+        print("seg %d %d" % (sport, n), flush=True)
+PY
+bg_start sniff --ns "$NS_P" "$S6_PYTHON" -u "$S6_TMP/sniff.py" vp0 1080
+wait_for_log 'sniffer ready' "$S6_TMP/sniff.err" 10 || fail "the sniffer did not start"
+
 # ---- a warm request: Request and initial data in the SYN
 run warm s6 --ns "$NS_C" -v -p "$PROXY" "$S6_PYTHON" "$S6_TMP/twice.py" "$W_ADDR" 9000
 expect_rc 0 "two write-first GETs"
@@ -94,6 +120,19 @@ pass "server: the warm Request arrived in the SYN with 19 bytes of initial data"
 grep -q '^conn syn=data first=GET /1 HTTP/1' "$S6_TMP/target.out" ||
 	fail "the target did not get the initial data in the proxy's SYN" "$S6_TMP/target.out"
 pass "target: the proxy's SYN carried the initial data (before the Operation Reply)"
+
+# The first connection of that run was cold (no TFO cookie yet, no session):
+# no SYN could carry data, so the Request and the program's first bytes must
+# leave in one segment right after the TCP handshake; two sends would let
+# Nagle hold the bytes back for a round trip.
+line=$(grep "CONNECT $W_ADDR:9000 " "$SRV_LOG" | head -n 1)
+grep -qE "session=new .* idata=19 syn=plain " <<<"$line" ||
+	fail "cold request: no initial data in the Request: $line" "$SRV_LOG"
+sport=$(awk 'NR == 1 {print $2}' "$S6_TMP/sniff.out")
+segs=$(awk -v p="$sport" '$2 == p {printf "%s ", $3}' "$S6_TMP/sniff.out")
+[ -n "$sport" ] && [ "$(wc -w <<<"$segs")" = 1 ] ||
+	fail "cold request: the client sent the Request and its first bytes in segments of $segs bytes" "$S6_TMP/sniff.out"
+pass "cold request: Request and the program's first write in one segment ($segs bytes)"
 
 # ---- tfo-proxy never, socks6-optimistic no
 printf 'proxy %s\ntfo-proxy never\n' "$PROXY" >"$S6_TMP/never.conf"
