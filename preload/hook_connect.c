@@ -7,6 +7,7 @@
 #include "s6p_opt.h"
 #include "s6p_proxy.h"
 #include "s6p_real.h"
+#include "s6p_udp.h"
 
 /* A second connect() on a socket we handle answers like the kernel would. */
 static int s6p_connect_again(int fd, bool *handled)
@@ -55,6 +56,8 @@ S6P_HOOK int connect(int fd, const struct sockaddr *sa, socklen_t len)
 	bool tfo = s6p_opt_tfo_probe(fd, sa);
 	if (!tfo && S6P_REAL(getsockopt)(fd, SOL_SOCKET, SO_TYPE, &type, &tl) < 0)
 		return S6P_REAL(connect)(fd, sa, len); /* EBADF, ENOTSOCK from the kernel */
+	if (!tfo && type == SOCK_DGRAM)
+		return s6p_udp_connect(fd, sa, len);
 	if (!tfo && type != SOCK_STREAM) {
 		if (!s6p_dgram_allowed(fd, sa, len, type == SOCK_DGRAM ? "UDP" : "raw IP"))
 			return -1;

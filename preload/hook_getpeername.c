@@ -5,11 +5,14 @@
 #include <string.h>
 #include "s6p_fdtab.h"
 #include "s6p_real.h"
+#include "s6p_udp.h"
 
 S6P_HOOK int getpeername(int fd, struct sockaddr *sa, socklen_t *len)
 {
 	int rc = 1;
 
+	if (s6p_udp_peername(fd, sa, len, &rc))
+		return rc;
 	s6p_fdtab_lock();
 	struct s6p_conn *c = s6p_conn_get_checked_locked(fd);
 	if (c && (c->state == S6P_CONN_CONNECTED || c->state == S6P_CONN_OPTIMISTIC)) {

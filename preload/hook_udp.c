@@ -1,12 +1,14 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* sendto, sendmsg, sendmmsg: a datagram with an explicit destination is held
- * to the proxy policy (nothing leaves directly unless excluded or fail open),
- * so UDP, DNS and ICMP cannot leak around the proxy. */
+/* sendto, sendmsg, sendmmsg, recvmmsg: UDP goes through a SOCKS6 UDP
+ * association (s6p_udp.h); other datagrams with an explicit destination are
+ * held to the proxy policy (nothing leaves directly unless excluded or fail
+ * open), so UDP, DNS and ICMP cannot leak around the proxy. */
 #include <errno.h>
 #include "s6p_fdtab.h"
 #include "s6p_opt.h"
 #include "s6p_proxy.h"
 #include "s6p_real.h"
+#include "s6p_udp.h"
 
 static bool s6p_inet(const struct sockaddr *sa, socklen_t len)
 {
@@ -31,9 +33,13 @@ S6P_HOOK ssize_t sendto(int fd, const void *buf, size_t n, int flags,
 			const struct sockaddr *sa, socklen_t len)
 {
 	struct iovec v = {(void *)buf, n};
+	struct msghdr m = { .msg_name = (void *)sa, .msg_namelen = len, .msg_iov = &v, .msg_iovlen = 1 };
 	ssize_t r;
+	enum s6p_udp_verdict u = s6p_udp_sendmsg(fd, &m, flags, &r);
 
-	if (!s6p_send_allowed(fd, sa, len))
+	if (u == S6P_UDP_DONE)
+		return r;
+	if (u == S6P_UDP_OTHER && !s6p_send_allowed(fd, sa, len))
 		return -1;
 	/* A stream socket ignores the address (MSG_FASTOPEN aside). */
 	if (!(flags & MSG_FASTOPEN) && s6p_opt_write_gate(fd, &v, 1, flags, true, &r))
@@ -46,8 +52,11 @@ S6P_HOOK ssize_t sendto(int fd, const void *buf, size_t n, int flags,
 S6P_HOOK ssize_t sendmsg(int fd, const struct msghdr *msg, int flags)
 {
 	ssize_t r;
+	enum s6p_udp_verdict u = s6p_udp_sendmsg(fd, msg, flags, &r);
 
-	if (msg && !s6p_send_allowed(fd, msg->msg_name, msg->msg_namelen))
+	if (u == S6P_UDP_DONE)
+		return r;
+	if (u == S6P_UDP_OTHER && msg && !s6p_send_allowed(fd, msg->msg_name, msg->msg_namelen))
 		return -1;
 	/* Ancillary data cannot become initial data: the Request goes alone. */
 	if (msg && s6p_opt_write_gate(fd, msg->msg_iov, (int)msg->msg_iovlen, flags,
@@ -58,8 +67,37 @@ S6P_HOOK ssize_t sendmsg(int fd, const struct msghdr *msg, int flags)
 	return S6P_REAL(sendmsg)(fd, msg, flags);
 }
 
+/* Datagrams of a UDP socket one by one through s6p_udp_sendmsg(); returns
+ * how many went (-1 when none), or 0 with *other when the socket is not one
+ * of those (the first message says). */
+static int s6p_udp_sendmmsg(int fd, struct mmsghdr *vec, unsigned int n, int flags, bool *other)
+{
+	unsigned int i = 0;
+
+	*other = false;
+	for (; i < n; i++) {
+		ssize_t r;
+		enum s6p_udp_verdict u = s6p_udp_sendmsg(fd, &vec[i].msg_hdr, flags, &r);
+		if (u == S6P_UDP_OTHER && i == 0) {
+			*other = true;
+			return 0;
+		}
+		if (u != S6P_UDP_DONE)
+			r = S6P_REAL(sendmsg)(fd, &vec[i].msg_hdr, flags);
+		if (r < 0)
+			break;
+		vec[i].msg_len = (unsigned int)r;
+	}
+	return i ? (int)i : -1;
+}
+
 S6P_HOOK int sendmmsg(int fd, struct mmsghdr *vec, unsigned int n, int flags)
 {
+	bool other = true;
+	int sent = vec && n ? s6p_udp_sendmmsg(fd, vec, n, flags, &other) : 0;
+
+	if (!other)
+		return sent;
 	for (unsigned int i = 0; vec && i < n; i++) {
 		const struct msghdr *m = &vec[i].msg_hdr;
 		if (!s6p_send_allowed(fd, m->msg_name, m->msg_namelen))
@@ -71,4 +109,23 @@ S6P_HOOK int sendmmsg(int fd, struct mmsghdr *vec, unsigned int n, int flags)
 	if (s6p_fd_busy(fd))
 		return -1;
 	return S6P_REAL(sendmmsg)(fd, vec, n, flags);
+}
+
+/* The first datagram as the flags say, the others only when already there
+ * (as with MSG_WAITFORONE; the timeout is not applied). */
+S6P_HOOK int recvmmsg(int fd, struct mmsghdr *vec, unsigned int n, int flags,
+		      struct timespec *tmo)
+{
+	int f = flags & ~MSG_WAITFORONE;
+	unsigned int i = 0;
+	ssize_t r;
+
+	if (!vec || n == 0 || s6p_udp_recvmsg(fd, &vec[0].msg_hdr, f, &r) != S6P_UDP_DONE)
+		return S6P_REAL(recvmmsg)(fd, vec, n, flags, tmo);
+	while (r >= 0) {
+		vec[i++].msg_len = (unsigned int)r;
+		if (i == n || s6p_udp_recvmsg(fd, &vec[i].msg_hdr, f | MSG_DONTWAIT, &r) != S6P_UDP_DONE)
+			break;
+	}
+	return i ? (int)i : -1;
 }

@@ -22,6 +22,11 @@ S6P_REAL_MISSING(int, connect, (int a, const struct sockaddr *b, socklen_t c))
 S6P_REAL_MISSING(int, close, (int a))
 S6P_REAL_MISSING(int, dup2, (int a, int b))
 S6P_REAL_MISSING(int, dup3, (int a, int b, int c))
+S6P_REAL_MISSING(int, dup, (int a))
+S6P_REAL_MISSING(int, fcntl, (int a, int b, ...))
+S6P_REAL_MISSING(int, fcntl64, (int a, int b, ...))
+S6P_REAL_MISSING(int, getsockname, (int a, struct sockaddr *b, socklen_t *c))
+S6P_REAL_MISSING(long, syscall, (long a, ...))
 S6P_REAL_MISSING(int, getaddrinfo, (const char *a, const char *b, const struct addrinfo *c, struct addrinfo **d))
 S6P_VOID_MISSING(freeaddrinfo, (struct addrinfo *a))
 static struct hostent *s6p_missing_gethostbyname(const char *a) { return NULL; }
@@ -51,6 +56,7 @@ S6P_REAL_MISSING(ssize_t, recvfrom, (int a, void *b, size_t c, int d, struct soc
 S6P_REAL_MISSING(ssize_t, sendmsg, (int a, const struct msghdr *b, int c))
 S6P_REAL_MISSING(int, sendmmsg, (int a, struct mmsghdr *b, unsigned int c, int d))
 S6P_REAL_MISSING(ssize_t, recvmsg, (int a, struct msghdr *b, int c))
+S6P_REAL_MISSING(int, recvmmsg, (int a, struct mmsghdr *b, unsigned int c, int d, struct timespec *e))
 
 static void s6p_real_resolve(void)
 {

@@ -18,6 +18,11 @@
 	X(int, close, (int)) \
 	X(int, dup2, (int, int)) \
 	X(int, dup3, (int, int, int)) \
+	X(int, dup, (int)) \
+	X(int, fcntl, (int, int, ...)) \
+	X(int, fcntl64, (int, int, ...)) \
+	X(int, getsockname, (int, struct sockaddr *, socklen_t *)) \
+	X(long, syscall, (long, ...)) \
 	X(int, getaddrinfo, (const char *, const char *, const struct addrinfo *, struct addrinfo **)) \
 	X(void, freeaddrinfo, (struct addrinfo *)) \
 	X(struct hostent *, gethostbyname, (const char *)) \
@@ -46,7 +51,8 @@
 	X(ssize_t, recvfrom, (int, void *, size_t, int, struct sockaddr *, socklen_t *)) \
 	X(ssize_t, sendmsg, (int, const struct msghdr *, int)) \
 	X(int, sendmmsg, (int, struct mmsghdr *, unsigned int, int)) \
-	X(ssize_t, recvmsg, (int, struct msghdr *, int))
+	X(ssize_t, recvmsg, (int, struct msghdr *, int)) \
+	X(int, recvmmsg, (int, struct mmsghdr *, unsigned int, int, struct timespec *))
 
 #define S6P_REAL_FIELD(ret, name, args) ret (*name) args;
 struct s6p_real_table {

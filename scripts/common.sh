@@ -2,6 +2,8 @@
 # Shared by demo.sh and test.sh (sourced): install what is missing, build.
 
 S6_DEPS="build-essential autoconf automake libtool pkg-config check curl python3 iproute2 procps"
+# Real programs the integration tests run through socks6ify (t_programs*.sh).
+S6_DEPS="$S6_DEPS wget netcat-openbsd openssh-server openssh-client git openssl"
 
 s6_say()
 {
@@ -24,8 +26,18 @@ s6_install_deps()
 	fi
 	s6_say "installing ${missing[*]}"
 	export DEBIAN_FRONTEND=noninteractive
+	# The tests start their own daemons (sshd) in namespaces: installing a
+	# package must not start a system-wide service, so invoke-rc.d is told
+	# "no" (policy-rc.d exit 101) for the length of the install.
+	local policy=/usr/sbin/policy-rc.d own_policy=0 rc
+	if [ ! -e "$policy" ]; then
+		printf '#!/bin/sh\nexit 101\n' >"$policy" && chmod 755 "$policy" && own_policy=1
+	fi
 	apt-get update -q &&
 		apt-get install -y -q --no-install-recommends "${missing[@]}"
+	rc=$?
+	[ "$own_policy" = 1 ] && rm -f "$policy"
+	return "$rc"
 }
 
 # s6_build DIR [CONFIGURE ARGS...]: configure out of tree in DIR and build.

@@ -31,4 +31,15 @@ static inline uint32_t s6_get_u32be(const uint8_t *p)
 	       ((uint32_t)p[2] << 8) | (uint32_t)p[3];
 }
 
+/* An unsigned field of 1 to 8 bytes in either order, for file formats that
+ * state their byte order in their header (ELF). */
+static inline uint64_t s6_get_uint(const uint8_t *p, unsigned int width, int big_endian)
+{
+	uint64_t v = 0;
+
+	for (unsigned int i = 0; i < width; i++)
+		v |= (uint64_t)p[big_endian ? width - 1 - i : i] << (8 * i);
+	return v;
+}
+
 #endif

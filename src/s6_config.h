@@ -20,6 +20,8 @@
 
 typedef enum s6_dns_mode { S6_DNS_REMOTE = 0, S6_DNS_LOCAL } s6_dns_mode;
 typedef enum s6_fail_mode { S6_FAIL_CLOSED = 0, S6_FAIL_OPEN } s6_fail_mode;
+/* udp: through a SOCKS6 UDP ASSOCIATE (blocked with SOCKS4a), directly, or never. */
+typedef enum s6_udp_mode { S6_UDP_PROXY = 0, S6_UDP_DIRECT, S6_UDP_BLOCK } s6_udp_mode;
 
 /* SOCKS6 Stack options the client asks for (draft-11 "Stack options"). */
 typedef enum s6_leg {
@@ -84,6 +86,7 @@ typedef struct s6_config {
 	bool has_log_level;           /* set only when the file says so */
 	s6_log_level log_level;       /* default S6_LOG_ERROR */
 	s6_fail_mode fail;
+	s6_udp_mode udp;               /* default proxy */
 	/* `username` / `password` keys: used when the URL carries none. */
 	bool has_user;
 	char user[S6_URL_CRED_MAX + 1];

@@ -143,6 +143,19 @@ static s6_err set_fail(struct s6_cfg_ctx *ctx, const char *value)
 	return S6_OK;
 }
 
+static s6_err set_udp(struct s6_cfg_ctx *ctx, const char *value)
+{
+	if (strcmp(value, "proxy") == 0)
+		ctx->cfg->udp = S6_UDP_PROXY;
+	else if (strcmp(value, "direct") == 0)
+		ctx->cfg->udp = S6_UDP_DIRECT;
+	else if (strcmp(value, "block") == 0)
+		ctx->cfg->udp = S6_UDP_BLOCK;
+	else
+		return s6_cfg_fail(ctx, "bad udp '%.*s': expected proxy, direct or block", Q(value));
+	return S6_OK;
+}
+
 static s6_err set_username(struct s6_cfg_ctx *ctx, const char *value)
 {
 	size_t len = strlen(value);
@@ -177,6 +190,7 @@ static const struct {
 	{"connect-timeout", set_timeout},
 	{"log-level", set_log_level},
 	{"fail", set_fail},
+	{"udp", set_udp},
 	{"username", set_username},
 	{"password", set_password},
 	{"tos", s6_cfg_set_tos},
@@ -205,7 +219,7 @@ s6_err s6_cfg_set_key(struct s6_cfg_ctx *ctx, const char *key, const char *value
 		return s6_cfg_keys[i].set(ctx, value);
 	}
 	return s6_cfg_fail(ctx, "unknown key '%.*s' (known: proxy, exclude, dns, connect-timeout, "
-			   "log-level, fail, username, password, tos, ttl, no-fragment, "
+			   "log-level, fail, udp, username, password, tos, ttl, no-fragment, "
 			   "happy-eyeballs, mptcp, tfo, socks6-auth, session, token-window, "
 			   "spend-tokens, tfo-proxy, socks6-optimistic, session-store, session-idle)",
 			   Q(key));

@@ -49,7 +49,7 @@ static s6_err check_params(const s6_s6_client_params *p)
 	if (p->initial_data_len > S6_S6_INITIAL_DATA_MAX)
 		return S6_ERR_INVALID_ARG;
 	if (p->command != S6_SOCKS6_CMD_CONNECT && p->command != S6_SOCKS6_CMD_BIND &&
-	    p->command != S6_SOCKS6_CMD_NOOP)
+	    p->command != S6_SOCKS6_CMD_NOOP && p->command != S6_SOCKS6_CMD_UDP_ASSOCIATE)
 		return S6_ERR_INVALID_ARG;
 	return S6_OK;
 }

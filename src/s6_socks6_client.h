@@ -76,7 +76,9 @@ typedef struct s6_s6_client_result {
 } s6_s6_client_result;
 
 typedef struct s6_s6_client_params {
-	uint8_t command;              /* S6_SOCKS6_CMD_CONNECT, _BIND or _NOOP */
+	uint8_t command;              /* S6_SOCKS6_CMD_CONNECT, _BIND, _NOOP or
+				       * _UDP_ASSOCIATE (the Association Init
+				       * behind the reply is the caller's) */
 	s6_s6_addr addr;              /* target (NOOP: 0.0.0.0, port 0) */
 	uint16_t port;
 	/* NULL: no credentials. Both or neither. They must stay valid until

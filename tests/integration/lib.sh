@@ -280,6 +280,17 @@ run()
 	ERR=$(cat "$S6_TMP/$name.err")
 }
 
+# conf NAME LINES...: write a private (0600) configuration file into the
+# scratch directory, one argument per line, and print its path.
+conf()
+{
+	local f=$S6_TMP/$1.conf
+	shift
+	printf '%s\n' "$@" >"$f"
+	chmod 600 "$f"
+	echo "$f"
+}
+
 # Assertions over the last run (they print its output when they fail).
 S6_LAST=none
 fail_last()
@@ -483,4 +494,114 @@ netns_loopback()
 {
 	require_netns
 	s6_ns_add "$NS_L"
+}
+
+# ---------------------------------------------------------------------------
+# Programs under the preloaded ASan runtime
+
+# usable_under_asan WHAT CMD...: true unless this is the sanitizer build and
+# CMD, run with the ASan runtime preloaded (as socks6ify runs programs
+# there), hangs for 5 s. curl, wget and git's http helper link p11-kit and
+# hang before main() (see curl_usable); their checks are left out there, with
+# a "#" line naming WHAT.
+usable_under_asan()
+{
+	local what=$1 rt rc
+	shift
+	[ "$S6_SANITIZERS" = yes ] || return 0
+	rt=$(ldd "$S6_BIN" | awk '/libasan/ { print $3; exit }')
+	env LD_PRELOAD="$rt" ASAN_OPTIONS=detect_leaks=0 timeout 5 "$@" >/dev/null 2>&1 </dev/null
+	rc=$?
+	[ "$rc" != 124 ] && [ "$rc" -lt 128 ] && return 0
+	echo "# $what checks left out: it hangs with the ASan runtime preloaded, socks6ify or not"
+	return 1
+}
+
+# ---------------------------------------------------------------------------
+# Packet capture: proof that nothing but proxy traffic left the client
+#
+# capture_start (after netns_setup) runs an AF_PACKET sniffer on the client's
+# veth, vc0, which logs every frame the client sends or receives, one line
+# each: "out|in arp", "out|in ip4 PROTO SRC:SPORT DST:DPORT",
+# "out|in ip6 PROTO SRC DST [icmp6 type T]", "out|in eth 0xTYPE". It proves
+# itself first: a datagram sent directly (no shim) must show up. Lines up to
+# that control are not judged by expect_capture_only_proxy.
+
+CAP_LOG=$S6_TMP/capture.out
+capture_start()
+{
+	cat >"$S6_TMP/capture.py" <<-'EOF'
+	import ipaddress, socket, struct, sys
+	ETH_P_ALL, PACKET_OUTGOING = 3, 4
+	s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(ETH_P_ALL))
+	s.bind((sys.argv[1], 0))
+	def ports(proto, l4):
+	    if proto in (6, 17) and len(l4) >= 4:
+	        return struct.unpack("!HH", l4[:4])
+	    return (0, 0)
+	def ip4(f):
+	    ihl, proto = (f[0] & 15) * 4, f[9]
+	    sp, dp = ports(proto, f[ihl:])
+	    src, dst = socket.inet_ntoa(f[12:16]), socket.inet_ntoa(f[16:20])
+	    return "ip4 %d %s:%d %s:%d" % (proto, src, sp, dst, dp)
+	def ip6(f):
+	    proto, at = f[6], 40
+	    # Skip hop-by-hop, routing and destination options (MLD reports
+	    # carry a hop-by-hop header before the ICMPv6 message).
+	    for _ in range(4):
+	        if proto not in (0, 43, 60) or len(f) < at + 2:
+	            break
+	        proto, at = f[at], at + (f[at + 1] + 1) * 8
+	    src, dst = ipaddress.IPv6Address(f[8:24]), ipaddress.IPv6Address(f[24:40])
+	    extra = " icmp6 type %d" % f[at] if proto == 58 and len(f) > at else ""
+	    return "ip6 %d %s %s%s" % (proto, src, dst, extra)
+	print("capture ready", file=sys.stderr, flush=True)
+	while True:
+	    f, addr = s.recvfrom(65535)
+	    way = "out" if addr[2] == PACKET_OUTGOING else "in"
+	    etype, body = struct.unpack("!H", f[12:14])[0], f[14:]
+	    if etype == 0x0806:
+	        what = "arp"
+	    elif etype == 0x0800 and len(body) >= 20:
+	        what = ip4(body)
+	    elif etype == 0x86DD and len(body) >= 40:
+	        what = ip6(body)
+	    else:
+	        what = "eth 0x%04x" % etype
+	    print(way, what, flush=True)
+	EOF
+	bg_start capture --ns "$NS_C" "$S6_PYTHON" -u "$S6_TMP/capture.py" vc0
+	wait_for_log 'capture ready' "$S6_TMP/capture.err" 10 || fail "the packet capture did not start"
+	# The control: a datagram sent around the shim must be seen.
+	ip netns exec "$NS_C" "$S6_PYTHON" -c 'import socket, sys
+socket.socket(socket.AF_INET, socket.SOCK_DGRAM).sendto(b"control", (sys.argv[1], 9))' "$P_ADDR" ||
+		fail "cannot send the capture's control datagram"
+	wait_for_log "^out ip4 17 $C_ADDR:[0-9]+ $P_ADDR:9\$" "$CAP_LOG" 5 ||
+		fail "the capture did not see a datagram sent directly" "$CAP_LOG"
+	CAP_FROM=$(($(wc -l <"$CAP_LOG") + 1))
+	pass "packet capture on vc0 sees what the client sends (control datagram caught)"
+}
+
+# expect_capture_only_proxy PORT...: every frame the client sent since the
+# control was TCP from $C_ADDR to $P_ADDR at one of the PORTs, apart from
+# ARP and IPv6 link housekeeping (neighbour discovery, router solicitation,
+# MLD: ICMPv6 types 130-137 and 143 to link-local or multicast addresses),
+# and there were such TCP packets.
+expect_capture_only_proxy()
+{
+	local ports=" $* " bad n
+	sleep 0.3   # the last frames are logged by now
+	bad=$(tail -n +"$CAP_FROM" "$CAP_LOG" | awk -v c="$C_ADDR" -v p="$P_ADDR" -v ports="$ports" '
+		$1 != "out" || $2 == "arp" { next }
+		$2 == "ip4" && $3 == 6 {
+			split($4, s, ":"); split($5, d, ":")
+			if (s[1] == c && d[1] == p && index(ports, " " d[2] " ")) next
+		}
+		$2 == "ip6" && $3 == 58 && $6 == "icmp6" && ($8 >= 130 && $8 <= 137 || $8 == 143) &&
+			$5 ~ /^(ff02|fe80):/ { next }
+		{ print }' | sort | uniq -c | head -n 20)
+	[ -z "$bad" ] || fail "packets left the client other than to the proxy: $(echo "$bad" | tr '\n' ';')" "$CAP_LOG"
+	n=$(tail -n +"$CAP_FROM" "$CAP_LOG" | grep -c "^out ip4 6 $C_ADDR:[0-9]* $P_ADDR:")
+	[ "$n" -gt 0 ] || fail "the capture saw no packet to the proxy" "$CAP_LOG"
+	pass "packet capture: all $n packets the client sent went to $P_ADDR port(s) $*"
 }

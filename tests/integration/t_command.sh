@@ -88,6 +88,97 @@ expect_out "^conf=.*good\.conf$" "the program sees the -f file"
 run envconf env SOCKS6IFY_CONF="$CONF" "${s6_wrapped_env[@]}" timeout 30 "$S6_BIN" true
 expect_rc 2 "SOCKS6IFY_CONF is read when -f is absent"
 
+# Programs LD_PRELOAD cannot reach: refused when failing closed (126, one
+# line), run with a warning under --allow-unproxied or `fail open`.
+cp /bin/true "$S6_TMP/suid-true"
+chown nobody "$S6_TMP/suid-true" 2>/dev/null && chmod 4755 "$S6_TMP/suid-true" &&
+	[ "$(id -u)" != "$(stat -c %u "$S6_TMP/suid-true")" ] || skip "cannot make a setuid copy"
+run suid s6 -p "$P" "$S6_TMP/suid-true"
+expect_rc 126 "a setuid program is refused (fail closed)"
+[ "$(wc -l <"$S6_TMP/suid.err")" = 1 ] || fail_last "the refusal is not one line"
+expect_err 'suid-true is setuid: LD_PRELOAD cannot take effect.*--allow-unproxied' \
+	"the refusal says why and how to override"
+run suid-allow s6 -p "$P" --allow-unproxied "$S6_TMP/suid-true"
+expect_rc 0 "--allow-unproxied runs the setuid program"
+expect_err 'warning: .*suid-true is setuid' "--allow-unproxied warns"
+cp /bin/true "$S6_TMP/own-suid-true"
+chmod 4755 "$S6_TMP/own-suid-true"
+run own-suid s6 -p "$P" "$S6_TMP/own-suid-true"
+expect_rc 0 "a setuid program owned by the caller changes no ids and runs"
+printf '#!%s\n' "$S6_TMP/suid-true" >"$S6_TMP/suid-script"
+chmod 755 "$S6_TMP/suid-script"
+run suid-script s6 -p "$P" "$S6_TMP/suid-script"
+expect_rc 126 "a script whose interpreter is setuid is refused"
+expect_err 'suid-script: its interpreter .*suid-true is setuid' "the interpreter is named"
+if command -v setcap >/dev/null && cp /bin/true "$S6_TMP/cap-true" &&
+	setcap cap_net_raw+ep "$S6_TMP/cap-true" 2>/dev/null; then
+	run cap s6 -p "$P" "$S6_TMP/cap-true"
+	expect_rc 126 "a program with file capabilities is refused"
+	expect_err 'file capabilities' "the refusal names the capabilities"
+fi
+printf 'int main(void) { return 7; }\n' >"$S6_TMP/static.c"
+if command -v gcc >/dev/null && gcc -static -o "$S6_TMP/static" "$S6_TMP/static.c" 2>/dev/null; then
+	run static s6 -p "$P" "$S6_TMP/static"
+	expect_rc 126 "a statically linked program is refused (fail closed)"
+	expect_err 'static is statically linked' "the refusal says it is static"
+	printf 'proxy %s\nfail open\n' "$P" >"$S6_TMP/open.conf"
+	run static-open s6 -f "$S6_TMP/open.conf" "$S6_TMP/static"
+	expect_rc 7 "with fail open the static program runs"
+	expect_err 'warning: .*statically linked' "with fail open it is warned about"
+	printf '#!%s\n' "$S6_TMP/static" >"$S6_TMP/static-script"
+	chmod 755 "$S6_TMP/static-script"
+	run static-script s6 -p "$P" "$S6_TMP/static-script"
+	expect_rc 126 "a script whose interpreter is static is refused"
+else
+	echo "# gcc -static unavailable: static program checks left out"
+fi
+run dynamic s6 -p "$P" sh -c 'exit 3'
+expect_rc 3 "a dynamic program from PATH runs without a warning"
+[ ! -s "$S6_TMP/dynamic.err" ] || fail_last "a dynamic program got a warning"
+
+# Shell use: eval "$(socks6ify on)" proxies the shell's next commands, off
+# removes exactly what on added (another LD_PRELOAD entry stays).
+OTHER=$S6_TMP/other.so
+cat >"$S6_TMP/conn.py" <<'PYEOF'
+import socket
+try:
+    socket.create_connection(("192.0.2.99", 80), timeout=5)
+    print("connected")
+except OSError as e:
+    print("errno", e.errno)
+PYEOF
+cat >"$S6_TMP/shell.sh" <<SHEOF
+set -e
+export LD_PRELOAD=$OTHER SOCKS6IFY_PROXY=
+eval "\$($S6_BIN -p $P -v on)"
+echo "on: \$LD_PRELOAD | \$SOCKS6IFY_PROXY | \$SOCKS6IFY_LOG_LEVEL"
+eval "\$($S6_BIN -p $P -v on)"
+echo "again: \$LD_PRELOAD"
+$S6_PYTHON $S6_TMP/conn.py
+eval "\$($S6_BIN off)"
+echo "off: \$LD_PRELOAD | \${SOCKS6IFY_PROXY-unset} | \${SOCKS6IFY_LOG_LEVEL-unset} | \${SOCKS6IFY_SHELL_VARS-unset}"
+$S6_PYTHON $S6_TMP/conn.py
+SHEOF
+touch "$OTHER"   # not a library: ld.so skips it with a warning
+run shell-on env "${s6_wrapped_env[@]}" timeout 30 bash "$S6_TMP/shell.sh"
+expect_rc 0 "eval of on and off runs in bash"
+expect_out "^on: ([^ ]*libasan[^ ]* )?$LIB $OTHER \| $P \| info$" \
+	"on exports LD_PRELOAD (ours in front, the other kept) and SOCKS6IFY_*"
+expect_out "^again: ([^ ]*libasan[^ ]* )?$LIB $OTHER$" "on twice does not stack our library"
+expect_err "proxy $P target 192\.0\.2\.99:80" "after on, a connect goes to the proxy"
+expect_out "^errno 111$" "the proxied connect fails as the proxy does (ECONNREFUSED)"
+expect_out "^off: $OTHER \| unset \| unset \| unset$" "off removes exactly what on added"
+[ "$(grep -c 'target 192\.0\.2\.99:80' "$S6_TMP/shell-on.err")" = 1 ] ||
+	fail_last "after off, the connect still went to the proxy"
+pass "after off, the connect is no longer proxied"
+
+printf 'echo "shell: $LD_PRELOAD | $SOCKS6IFY_PROXY"\n' >"$S6_TMP/rc.sh"
+run shell-opt sh -c "exec env SHELL=/bin/bash ${s6_wrapped_env[*]} timeout 30 '$S6_BIN' -p '$P' --shell <'$S6_TMP/rc.sh'"
+expect_rc 0 "--shell runs \$SHELL"
+expect_out "^shell: .*libsocks6ify\.so.* \| $P$" "the shell started by --shell is proxied"
+run shell-cmd s6 -p "$P" --shell true
+expect_rc 2 "--shell with a COMMAND is a usage error"
+
 # Only the hooked entry points are exported (the version script's list).
 ALLOWED=$(sed -n '/global:/,/local:/p' "$S6_SRCDIR/preload/libsocks6ify.map" |
 	sed -nE 's/^[[:space:]]*([A-Za-z_][A-Za-z0-9_]*);.*/\1/p' | sort -u)

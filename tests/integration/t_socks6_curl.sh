@@ -27,13 +27,6 @@ AUTH_LOG=$S6_SERVER_LOG
 
 CURL=(curl -sS --max-time 15)
 URLS=("http://$W_NAME:$W_PORT/" "http://$W_ADDR:$W_PORT/")
-conf() { # NAME LINES...: a private configuration file
-	local f=$S6_TMP/$1.conf
-	shift
-	printf '%s\n' "$@" >"$f"
-	chmod 600 "$f"
-	echo "$f"
-}
 two_pages() { # WHAT
 	expect_rc 0 "$1: curl exits 0"
 	[ "$(grep -c "$TOKEN" "$S6_TMP/$S6_LAST.out")" = 2 ] || fail_last "$1: not two pages"

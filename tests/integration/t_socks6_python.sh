@@ -94,13 +94,6 @@ sys.exit(1 if bad else 0)
 EOF
 STEPS=(url "http://$W_NAME:$W_PORT/" raw "$W_ADDR" "$W_PORT" block raw "$W_NAME" "$W_PORT" nonblock)
 
-conf() { # NAME LINES...: a private configuration file
-	local f=$S6_TMP/$1.conf
-	shift
-	printf '%s\n' "$@" >"$f"
-	chmod 600 "$f"
-	echo "$f"
-}
 # py NAME s6-ARGS... -- STEP...: client.py through socks6ify in the client namespace.
 py() {
 	local name=$1 a=()

@@ -56,13 +56,6 @@ for i in range(n):
 sys.exit(1 if bad else 0)
 EOF
 
-conf() { # NAME LINES...: a private configuration file
-	local f=$S6_TMP/$1.conf
-	shift
-	printf '%s\n' "$@" >"$f"
-	chmod 600 "$f"
-	echo "$f"
-}
 # py NAME CONF N: client.py through socks6ify in the client namespace.
 py() {
 	run "$1" s6 --ns "$NS_C" -v -f "$2" "$S6_PYTHON" "$S6_TMP/client.py" "$TOKEN" "$3" \

@@ -155,7 +155,7 @@ END_TEST
 START_TEST(test_example_file)
 {
 	static const char *const keys[] = {"proxy ", "exclude ", "dns ", "connect-timeout ",
-					   "log-level ", "fail ", "username ", "password "};
+					   "log-level ", "fail ", "udp ", "username ", "password "};
 	static char text[16384];
 	char err[512];
 	size_t len = read_all(S6_FIXTURES "/../../../conf/socks6ify.conf", text, sizeof text);
@@ -233,13 +233,14 @@ static const struct line_err_case {
 	{"proxy", "t.conf:1: missing value for key 'proxy'"},
 	{"\n\nexclude\t \t", "t.conf:3: missing value for key 'exclude'"},
 	{"DNS local", "t.conf:1: unknown key 'DNS' (known: proxy, exclude, dns, connect-timeout, "
-		      "log-level, fail, username, password, tos, ttl, no-fragment, "
+		      "log-level, fail, udp, username, password, tos, ttl, no-fragment, "
 		      "happy-eyeballs, mptcp, tfo, socks6-auth, session, token-window, "
 		      "spend-tokens, tfo-proxy, socks6-optimistic, session-store, session-idle)"},
 	{"dns=local", "t.conf:1: unknown key 'dns=local'"},
 	{"dns LOCAL", "t.conf:1: bad dns 'LOCAL': expected remote or local"},
 	{"dns local remote", "t.conf:1: bad dns 'local remote': expected remote or local"},
 	{"fail closed\nfail shut", "t.conf:2: bad fail 'shut': expected closed or open"},
+	{"udp tunnel", "t.conf:1: bad udp 'tunnel': expected proxy, direct or block"},
 	{"log-level 4", "t.conf:1: bad log-level '4': expected quiet, error, info or debug"},
 	{"exclude 10.0.0.0/8 10.1.0.0/16", "t.conf:1: bad exclude '10.0.0.0/8 10.1.0.0/16'"},
 	{"exclude ::1:22", NULL}, /* valid: the IPv6 address ::1:22, see the man page */
@@ -337,6 +338,13 @@ START_TEST(test_enums)
 	ck_assert_int_eq(cfg.fail, S6_FAIL_CLOSED);
 	ck_assert_int_eq(parse_str(&cfg, "fail open", err, sizeof err), S6_OK);
 	ck_assert_int_eq(cfg.fail, S6_FAIL_OPEN);
+	ck_assert_int_eq(cfg.udp, S6_UDP_PROXY);
+	ck_assert_int_eq(parse_str(&cfg, "udp direct", err, sizeof err), S6_OK);
+	ck_assert_int_eq(cfg.udp, S6_UDP_DIRECT);
+	ck_assert_int_eq(parse_str(&cfg, "udp block\nudp proxy", err, sizeof err), S6_OK);
+	ck_assert_int_eq(cfg.udp, S6_UDP_PROXY);
+	ck_assert_int_eq(parse_str(&cfg, "udp block", err, sizeof err), S6_OK);
+	ck_assert_int_eq(cfg.udp, S6_UDP_BLOCK);
 	ck_assert(!cfg.has_log_level);
 }
 END_TEST
@@ -377,7 +385,7 @@ START_TEST(test_buffer_edges)
 	/* No filename, no error buffer, a tiny error buffer. */
 	ck_assert_int_eq(s6_config_parse(&cfg, "x y", 3, NULL, err, sizeof err), S6_ERR_CONFIG);
 	ck_assert_str_eq(err, "config:1: unknown key 'x' (known: proxy, exclude, dns, connect-timeout, "
-			 "log-level, fail, username, password, tos, ttl, no-fragment, "
+			 "log-level, fail, udp, username, password, tos, ttl, no-fragment, "
 			 "happy-eyeballs, mptcp, tfo, socks6-auth, session, token-window, "
 			 "spend-tokens, tfo-proxy, socks6-optimistic, session-store, session-idle)");
 	ck_assert_int_eq(s6_config_parse(&cfg, "x y", 3, "t", NULL, 0), S6_ERR_CONFIG);

@@ -265,6 +265,25 @@ START_TEST(noop)
 }
 END_TEST
 
+/* UDP ASSOCIATE: one Operation Reply (the proxy's UDP port); the
+ * Association Init behind it stays in the stream for the caller. */
+START_TEST(udp_associate)
+{
+	s6_s6_client_params p = connect_v4();
+
+	p.command = S6_SOCKS6_CMD_UDP_ASSOCIATE;
+	memset(p.addr.ip, 0, 4);
+	p.port = 0;
+	FEED(AUTH_OK OP_OK_V4 "\x06\x01\x00\x0c" "\x01\x02\x03\x04\x05\x06\x07\x08");
+	fk.reply_end = 4 + 12;
+	ck_assert_int_eq(run(&p), S6_HS_DONE);
+	SENT_IS("\x06\x03\x00\x00" "\x00\x00\x00\x01" "\x00\x00\x00\x00");
+	assert_done_exact();
+	ck_assert_uint_eq(res.bound_port, 1234);
+	ck_assert_mem_eq(res.bound_addr.ip, "\x0a\x00\x00\x01", 4);
+}
+END_TEST
+
 START_TEST(initial_data)
 {
 	s6_s6_client_params p = connect_v4();
@@ -370,7 +389,7 @@ START_TEST(bad_params)
 	p.token_window = 0x80000000u;
 	ck_assert_int_ne(s6_socks6_client_start(&hs, &p), S6_OK);
 	p = connect_v4();
-	p.command = S6_SOCKS6_CMD_UDP_ASSOCIATE;
+	p.command = 0x04;
 	ck_assert_int_eq(s6_socks6_client_start(&hs, &p), S6_ERR_INVALID_ARG);
 	p = connect_v4();
 	p.stack_opts = sid;
@@ -401,6 +420,7 @@ static Suite *socks6_client_suite(void)
 	tcase_add_test(tc, stack_opts_echoed);
 	tcase_add_test(tc, idempotence_accepted_rejected);
 	tcase_add_test(tc, noop);
+	tcase_add_test(tc, udp_associate);
 	tcase_add_test(tc, initial_data);
 	tcase_add_test(tc, stack_opts_appended);
 	tcase_add_test(tc, bad_params);

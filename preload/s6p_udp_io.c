@@ -1,0 +1,265 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Datagrams through an association (s6p_udp.h): connect, send with the
+ * Datagram header in front, receive with it taken off. */
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/uio.h>
+#include "s6_addr.h"
+#include "s6_iov.h"
+#include "s6_log.h"
+#include "s6_socks6_udp.h"
+#include "s6p_real.h"
+#include "s6p_udp_int.h"
+
+/* Room for any datagram the socket can receive. */
+#define S6P_UDP_BUF 65536
+
+static bool s6p_udp_inet(const struct sockaddr *sa, socklen_t len)
+{
+	return sa && len >= sizeof(sa_family_t) &&
+	       (sa->sa_family == AF_INET || sa->sa_family == AF_INET6);
+}
+
+/* Logged like a failed connect; returns -1 with errno set. */
+static int s6p_udp_target(const struct sockaddr *sa, socklen_t len, struct s6p_target *t)
+{
+	s6_err err = s6p_target_make(s6p_state(), sa, len, t);
+
+	if (err == S6_OK)
+		return 0;
+	s6_log(S6_LOG_ERROR, "proxy %s target %s: %s", s6p_state()->proxy_str, t->label, t->why);
+	errno = s6_err_errno(err);
+	return -1;
+}
+
+static ssize_t s6p_udp_send_via(int fd, const struct s6p_udp_snap *s, const struct s6p_target *t,
+				const struct msghdr *msg, int flags)
+{
+	uint8_t hdr[S6_SOCKS6_UDP_DGRAM_FIXED_LEN + S6_SOCKS6_ADDR_WIRE_MAX];
+	struct iovec small[8], *iov = small;
+	size_t hl = 0, cnt = msg->msg_iovlen;
+	s6_err err;
+
+	if (s->dead || !s6p_udp_assoc_alive(s->a.ctl)) {
+		errno = s6p_udp_mark_dead(fd, s->a.id);
+		return -1;
+	}
+	if (cnt >= IOV_MAX || (cnt && !msg->msg_iov)) {
+		errno = cnt ? EFAULT : EMSGSIZE;
+		return -1;
+	}
+	err = s6_s6_udp_datagram_header_pack(s->a.id, &t->s6dst, t->port,
+					     s6_iov_total(msg->msg_iov, cnt),
+					     hdr, sizeof hdr, &hl);
+	if (err != S6_OK) {
+		errno = err == S6_ERR_TOO_LONG ? EMSGSIZE : EINVAL;
+		return -1;
+	}
+	if (cnt + 1 > sizeof small / sizeof small[0] && !(iov = malloc((cnt + 1) * sizeof *iov))) {
+		errno = ENOMEM;
+		return -1;
+	}
+	iov[0] = (struct iovec){ hdr, hl };
+	if (cnt)
+		memcpy(iov + 1, msg->msg_iov, cnt * sizeof *iov);
+	struct msghdr m = { .msg_name = (void *)&s->a.relay, .msg_namelen = s->a.relay_len,
+			    .msg_iov = iov, .msg_iovlen = cnt + 1,
+			    .msg_control = msg->msg_control, .msg_controllen = msg->msg_controllen };
+	ssize_t n = S6P_REAL(sendmsg)(fd, &m, flags);
+	if (iov != small)
+		free(iov);
+	return n < 0 ? -1 : n >= (ssize_t)hl ? n - (ssize_t)hl : 0;
+}
+
+/* A datagram to an explicit destination on a SOCK_DGRAM socket. */
+static enum s6p_udp_verdict s6p_udp_send_to(int fd, const struct msghdr *msg, int flags, ssize_t *r)
+{
+	const struct sockaddr *sa = msg->msg_name;
+	struct s6p_udp_snap s;
+	struct s6p_target t;
+
+	if (msg->msg_namelen < s6_addr_len(sa))
+		return S6P_UDP_DIRECT; /* the kernel says EINVAL */
+	switch (s6p_udp_way(fd, sa, msg->msg_namelen)) {
+	case S6P_UDP_WAY_DIRECT:
+		return S6P_UDP_DIRECT;
+	case S6P_UDP_WAY_NONE:
+		*r = -1;
+		return S6P_UDP_DONE;
+	case S6P_UDP_WAY_PROXY:
+		break;
+	}
+	*r = -1;
+	if (s6p_udp_target(sa, msg->msg_namelen, &t) < 0)
+		return S6P_UDP_DONE;
+	int rc = s6p_udp_get(fd, &s);
+	if (rc)
+		errno = rc;
+	else
+		*r = s6p_udp_send_via(fd, &s, &t, msg, flags);
+	return S6P_UDP_DONE;
+}
+
+enum s6p_udp_verdict s6p_udp_sendmsg(int fd, const struct msghdr *msg, int flags, ssize_t *r)
+{
+	struct s6p_udp_snap s;
+	int type = 0;
+	socklen_t tl = sizeof type;
+
+	if (!msg)
+		return S6P_UDP_OTHER;
+	if (!s6p_udp_inet(msg->msg_name, msg->msg_namelen)) {
+		if (msg->msg_name || !s6p_udp_snapshot(fd, &s) || !s.has_peer)
+			return S6P_UDP_OTHER;
+		*r = s6p_udp_send_via(fd, &s, &s.peer, msg, flags);
+		return S6P_UDP_DONE;
+	}
+	if (S6P_REAL(getsockopt)(fd, SOL_SOCKET, SO_TYPE, &type, &tl) < 0 || type != SOCK_DGRAM)
+		return S6P_UDP_OTHER;
+	return s6p_udp_send_to(fd, msg, flags, r);
+}
+
+int s6p_udp_connect(int fd, const struct sockaddr *sa, socklen_t len)
+{
+	struct s6p_udp_snap s;
+	struct s6p_target t;
+
+	switch (s6p_udp_way(fd, sa, len)) {
+	case S6P_UDP_WAY_NONE:
+		return -1;
+	case S6P_UDP_WAY_DIRECT:
+		s6p_udp_set_peer(fd, NULL);
+		return S6P_REAL(connect)(fd, sa, len);
+	case S6P_UDP_WAY_PROXY:
+		break;
+	}
+	if (s6p_udp_target(sa, len, &t) < 0)
+		return -1;
+	int rc = s6p_udp_get(fd, &s);
+	if (rc) {
+		errno = rc;
+		return -1;
+	}
+	if (s.dead) {
+		errno = s6p_udp_mark_dead(fd, s.a.id);
+		return -1;
+	}
+	/* The kernel now drops whatever does not come from the proxy. */
+	if (S6P_REAL(connect)(fd, (struct sockaddr *)&s.a.relay, s.a.relay_len) < 0)
+		return -1;
+	s6p_udp_set_peer(fd, &t);
+	s6_log(S6_LOG_INFO, "UDP fd %d connected to %s through association %016llx",
+	       fd, t.label, (unsigned long long)s.a.id);
+	return 0;
+}
+
+static bool s6p_udp_same(const struct sockaddr_storage *a, const struct sockaddr_storage *b)
+{
+	if (a->ss_family != b->ss_family)
+		return false;
+	if (a->ss_family == AF_INET) {
+		const struct sockaddr_in *x = (const void *)a, *y = (const void *)b;
+		return x->sin_port == y->sin_port && x->sin_addr.s_addr == y->sin_addr.s_addr;
+	}
+	const struct sockaddr_in6 *x = (const void *)a, *y = (const void *)b;
+	return a->ss_family == AF_INET6 && x->sin6_port == y->sin6_port &&
+	       memcmp(&x->sin6_addr, &y->sin6_addr, 16) == 0;
+}
+
+/* The source the program sees: the remote host of the header, in the
+ * socket's family; a name (a proxy may send one) becomes the default
+ * destination or no address. */
+static void s6p_udp_source(const struct s6p_udp_snap *s, const s6_s6_udp_msg *u,
+			   struct msghdr *msg)
+{
+	struct sockaddr_storage ss;
+	socklen_t sl = 0;
+
+	memset(&ss, 0, sizeof ss);
+	if (u->addr.type == S6_SOCKS6_ATYP_IPV4 && s->a.family == AF_INET) {
+		struct sockaddr_in *in = (void *)&ss;
+		in->sin_family = AF_INET;
+		in->sin_port = htons(u->port);
+		memcpy(&in->sin_addr, u->addr.ip, 4);
+		sl = sizeof *in;
+	} else if (u->addr.type == S6_SOCKS6_ATYP_IPV4 || u->addr.type == S6_SOCKS6_ATYP_IPV6) {
+		struct sockaddr_in6 *in6 = (void *)&ss;
+		in6->sin6_family = AF_INET6;
+		in6->sin6_port = htons(u->port);
+		if (u->addr.type == S6_SOCKS6_ATYP_IPV4) {
+			in6->sin6_addr.s6_addr[10] = in6->sin6_addr.s6_addr[11] = 0xff;
+			memcpy(&in6->sin6_addr.s6_addr[12], u->addr.ip, 4);
+		} else {
+			memcpy(&in6->sin6_addr, u->addr.ip, 16);
+		}
+		sl = sizeof *in6;
+	} else if (s->has_peer) {
+		ss = s->peer.dest;
+		sl = s->peer.dest_len;
+	}
+	if (msg->msg_name)
+		memcpy(msg->msg_name, &ss, msg->msg_namelen < sl ? msg->msg_namelen : sl);
+	msg->msg_namelen = sl;
+}
+
+/* Receive until a datagram of our association arrives (or recv fails):
+ * everything else on the socket is dropped. Returns recvmsg's result. */
+static ssize_t s6p_udp_recv_loop(int fd, const struct s6p_udp_snap *s, struct msghdr *msg,
+				 int flags, uint8_t *buf)
+{
+	for (;;) {
+		struct sockaddr_storage from;
+		struct iovec v = { buf, S6P_UDP_BUF };
+		struct msghdr m = { .msg_name = &from, .msg_namelen = sizeof from,
+				    .msg_iov = &v, .msg_iovlen = 1,
+				    .msg_control = msg->msg_control,
+				    .msg_controllen = msg->msg_controllen };
+		s6_s6_udp_msg u;
+		size_t used = 0, need = 0;
+		ssize_t n = S6P_REAL(recvmsg)(fd, &m, flags & ~MSG_TRUNC);
+
+		if (n < 0)
+			return -1;
+		if (s6p_udp_same(&from, &s->a.relay) &&
+		    s6_s6_udp_parse(buf, (size_t)n, &u, &used, &need) == S6_OK &&
+		    u.assoc_id == s->a.id && u.type == S6_SOCKS6_UDP_DATAGRAM) {
+			size_t got = s6_iov_scatter(msg->msg_iov, msg->msg_iovlen,
+						    u.payload, u.payload_len);
+			s6p_udp_source(s, &u, msg);
+			msg->msg_controllen = m.msg_controllen;
+			msg->msg_flags = m.msg_flags | (got < u.payload_len ? MSG_TRUNC : 0);
+			return (ssize_t)((flags & MSG_TRUNC) ? u.payload_len : got);
+		}
+		/* A peeked foreign datagram must go, or the next peek sees it again. */
+		if (flags & MSG_PEEK)
+			S6P_REAL(recv)(fd, buf, 1, MSG_DONTWAIT);
+		s6_log(S6_LOG_DEBUG, "UDP fd %d: dropped a datagram that did not come through the proxy",
+		       fd);
+	}
+}
+
+enum s6p_udp_verdict s6p_udp_recvmsg(int fd, struct msghdr *msg, int flags, ssize_t *r)
+{
+	struct s6p_udp_snap s;
+
+	if (!msg || (flags & MSG_ERRQUEUE) || !s6p_udp_snapshot(fd, &s))
+		return S6P_UDP_OTHER;
+	if (msg->msg_iovlen && !msg->msg_iov) {
+		errno = EFAULT;
+		*r = -1;
+		return S6P_UDP_DONE;
+	}
+	uint8_t *buf = malloc(S6P_UDP_BUF);
+	if (!buf) {
+		errno = ENOMEM;
+		*r = -1;
+		return S6P_UDP_DONE;
+	}
+	*r = s6p_udp_recv_loop(fd, &s, msg, flags, buf);
+	int e = errno;
+	free(buf);
+	errno = e;
+	return S6P_UDP_DONE;
+}
