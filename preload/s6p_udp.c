@@ -14,6 +14,14 @@
 #include "s6p_udp.h"
 #include "s6p_udp_int.h"
 
+/* A placeholder sent to, and where its replies come from (family 0 until
+ * the first). */
+struct s6p_udp_name {
+	struct sockaddr_storage ph;
+	socklen_t ph_len;             /* 0: free */
+	struct sockaddr_storage from;
+};
+
 struct s6p_udp_ent {
 	struct s6p_udp_ent *next;
 	int fd;
@@ -21,6 +29,7 @@ struct s6p_udp_ent {
 	bool dead;                    /* the control connection closed */
 	bool has_peer;                /* connect(): the default destination */
 	struct s6p_target peer;
+	struct s6p_udp_name names[S6P_UDP_NAMES]; /* most recent first */
 };
 
 static pthread_mutex_t s6p_udp_mu = PTHREAD_MUTEX_INITIALIZER;
@@ -202,4 +211,72 @@ bool s6p_udp_peername(int fd, struct sockaddr *sa, socklen_t *len, int *rc)
 	*len = s.peer.dest_len;
 	*rc = 0;
 	return true;
+}
+
+bool s6p_udp_same_sa(const struct sockaddr_storage *a, const struct sockaddr_storage *b)
+{
+	if (a->ss_family != b->ss_family)
+		return false;
+	if (a->ss_family == AF_INET) {
+		const struct sockaddr_in *x = (const void *)a, *y = (const void *)b;
+		return x->sin_port == y->sin_port && x->sin_addr.s_addr == y->sin_addr.s_addr;
+	}
+	const struct sockaddr_in6 *x = (const void *)a, *y = (const void *)b;
+	return a->ss_family == AF_INET6 && x->sin6_port == y->sin6_port &&
+	       memcmp(&x->sin6_addr, &y->sin6_addr, 16) == 0;
+}
+
+void s6p_udp_note_name(int fd, const struct sockaddr_storage *ph, socklen_t len)
+{
+	pthread_mutex_lock(&s6p_udp_mu);
+	struct s6p_udp_ent *e = s6p_udp_find_locked(fd);
+	if (e) {
+		struct s6p_udp_name n = { .ph = *ph, .ph_len = len };
+		int i;
+		/* Already there: moved to the front with what it learned;
+		 * else the oldest makes room. */
+		for (i = 0; i < S6P_UDP_NAMES - 1; i++)
+			if (e->names[i].ph_len && s6p_udp_same_sa(&e->names[i].ph, ph))
+				break;
+		if (e->names[i].ph_len && s6p_udp_same_sa(&e->names[i].ph, ph))
+			n = e->names[i];
+		memmove(&e->names[1], &e->names[0], (size_t)i * sizeof n);
+		e->names[0] = n;
+	}
+	pthread_mutex_unlock(&s6p_udp_mu);
+}
+
+/* The entry answering for *ss: one that learned it, else the most recent
+ * one without a source yet on the same port (which learns it). */
+static struct s6p_udp_name *s6p_udp_name_match(struct s6p_udp_ent *e,
+						const struct sockaddr_storage *ss)
+{
+	struct s6p_udp_name *fresh = NULL;
+
+	for (int i = 0; i < S6P_UDP_NAMES; i++) {
+		struct s6p_udp_name *n = &e->names[i];
+		if (!n->ph_len)
+			continue;
+		if (s6p_udp_same_sa(&n->from, ss))
+			return n;
+		if (!fresh && !n->from.ss_family && n->ph.ss_family == ss->ss_family &&
+		    s6_addr_port((const struct sockaddr *)&n->ph) ==
+		    s6_addr_port((const struct sockaddr *)ss))
+			fresh = n;
+	}
+	if (fresh)
+		fresh->from = *ss;
+	return fresh;
+}
+
+void s6p_udp_name_source(int fd, struct sockaddr_storage *ss, socklen_t *len)
+{
+	pthread_mutex_lock(&s6p_udp_mu);
+	struct s6p_udp_ent *e = s6p_udp_find_locked(fd);
+	struct s6p_udp_name *n = e ? s6p_udp_name_match(e, ss) : NULL;
+	if (n) {
+		*ss = n->ph;
+		*len = n->ph_len;
+	}
+	pthread_mutex_unlock(&s6p_udp_mu);
 }

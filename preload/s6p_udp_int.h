@@ -27,5 +27,19 @@ int s6p_udp_get(int fd, struct s6p_udp_snap *s);
 void s6p_udp_set_peer(int fd, const struct s6p_target *t);
 int s6p_udp_mark_dead(int fd, uint64_t id);
 enum s6p_udp_way s6p_udp_way(int fd, const struct sockaddr *sa, socklen_t len);
+/* Same IPv4 or IPv6 address and port. */
+bool s6p_udp_same_sa(const struct sockaddr_storage *a, const struct sockaddr_storage *b);
+
+/* A name destination (placeholder) an unconnected socket sent to. The proxy
+ * reports replies as coming from the address it resolved the name to, which
+ * the program never saw: the first reply from the placeholder's port, and
+ * every later one from that same address, is shown as coming from the
+ * placeholder, as programs compare the source with what they sent to.
+ * (s6p_udp.c keeps the last S6P_UDP_NAMES per socket.) */
+#define S6P_UDP_NAMES 4
+void s6p_udp_note_name(int fd, const struct sockaddr_storage *ph, socklen_t len);
+/* Rewrite *ss (an address in the socket's family) to the placeholder it
+ * answers for, if any. */
+void s6p_udp_name_source(int fd, struct sockaddr_storage *ss, socklen_t *len);
 
 #endif

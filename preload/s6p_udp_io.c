@@ -99,6 +99,8 @@ static enum s6p_udp_verdict s6p_udp_send_to(int fd, const struct msghdr *msg, in
 		errno = rc;
 	else
 		*r = s6p_udp_send_via(fd, &s, &t, msg, flags);
+	if (*r >= 0 && t.is_name)
+		s6p_udp_note_name(fd, &t.dest, t.dest_len);
 	return S6P_UDP_DONE;
 }
 
@@ -155,23 +157,12 @@ int s6p_udp_connect(int fd, const struct sockaddr *sa, socklen_t len)
 	return 0;
 }
 
-static bool s6p_udp_same(const struct sockaddr_storage *a, const struct sockaddr_storage *b)
-{
-	if (a->ss_family != b->ss_family)
-		return false;
-	if (a->ss_family == AF_INET) {
-		const struct sockaddr_in *x = (const void *)a, *y = (const void *)b;
-		return x->sin_port == y->sin_port && x->sin_addr.s_addr == y->sin_addr.s_addr;
-	}
-	const struct sockaddr_in6 *x = (const void *)a, *y = (const void *)b;
-	return a->ss_family == AF_INET6 && x->sin6_port == y->sin6_port &&
-	       memcmp(&x->sin6_addr, &y->sin6_addr, 16) == 0;
-}
-
 /* The source the program sees: the remote host of the header, in the
  * socket's family; a name (a proxy may send one) becomes the default
- * destination or no address. */
-static void s6p_udp_source(const struct s6p_udp_snap *s, const s6_s6_udp_msg *u,
+ * destination or no address. A socket connected to a name sees its peer
+ * (the placeholder), one that sent to names the placeholder a reply answers
+ * (s6p_udp_note_name): the program compares the source with those. */
+static void s6p_udp_source(int fd, const struct s6p_udp_snap *s, const s6_s6_udp_msg *u,
 			   struct msghdr *msg)
 {
 	struct sockaddr_storage ss;
@@ -195,9 +186,12 @@ static void s6p_udp_source(const struct s6p_udp_snap *s, const s6_s6_udp_msg *u,
 			memcpy(&in6->sin6_addr, u->addr.ip, 16);
 		}
 		sl = sizeof *in6;
-	} else if (s->has_peer) {
+	}
+	if (s->has_peer && (s->peer.is_name || !sl)) {
 		ss = s->peer.dest;
 		sl = s->peer.dest_len;
+	} else if (sl) {
+		s6p_udp_name_source(fd, &ss, &sl);
 	}
 	if (msg->msg_name)
 		memcpy(msg->msg_name, &ss, msg->msg_namelen < sl ? msg->msg_namelen : sl);
@@ -222,12 +216,12 @@ static ssize_t s6p_udp_recv_loop(int fd, const struct s6p_udp_snap *s, struct ms
 
 		if (n < 0)
 			return -1;
-		if (s6p_udp_same(&from, &s->a.relay) &&
+		if (s6p_udp_same_sa(&from, &s->a.relay) &&
 		    s6_s6_udp_parse(buf, (size_t)n, &u, &used, &need) == S6_OK &&
 		    u.assoc_id == s->a.id && u.type == S6_SOCKS6_UDP_DATAGRAM) {
 			size_t got = s6_iov_scatter(msg->msg_iov, msg->msg_iovlen,
 						    u.payload, u.payload_len);
-			s6p_udp_source(s, &u, msg);
+			s6p_udp_source(fd, s, &u, msg);
 			msg->msg_controllen = m.msg_controllen;
 			msg->msg_flags = m.msg_flags | (got < u.payload_len ? MSG_TRUNC : 0);
 			return (ssize_t)((flags & MSG_TRUNC) ? u.payload_len : got);

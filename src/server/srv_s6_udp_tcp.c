@@ -127,8 +127,12 @@ static void stream_step(srv_s6udp *u)
 		return;
 	if (!stream_read(u) || !stream_input(u) || !stream_flush(u))
 		return;
-	/* The association lives as long as the client keeps the stream. */
+	/* The association lives as long as the client keeps the stream. A
+	 * client that sends a datagram and closes at once may have its close
+	 * arrive first: forward what already waits on the UDP socket. */
 	if (c->client_eof) {
+		if (u->udp.fd >= 0)
+			s6udp_udp_event(&u->udp, EPOLLIN);
 		s6udp_end(u, "client closed the stream");
 		return;
 	}

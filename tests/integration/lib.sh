@@ -582,11 +582,12 @@ socket.socket(socket.AF_INET, socket.SOCK_DGRAM).sendto(b"control", (sys.argv[1]
 	pass "packet capture on vc0 sees what the client sends (control datagram caught)"
 }
 
-# expect_capture_only_proxy PORT...: every frame the client sent since the
-# control was TCP from $C_ADDR to $P_ADDR at one of the PORTs, apart from
-# ARP and IPv6 link housekeeping (neighbour discovery, router solicitation,
-# MLD: ICMPv6 types 130-137 and 143 to link-local or multicast addresses),
-# and there were such TCP packets.
+# expect_capture_only_proxy PORT... [udp]: every frame the client sent since
+# the control was TCP from $C_ADDR to $P_ADDR at one of the PORTs (with the
+# word udp also UDP from $C_ADDR to $P_ADDR at any port: the ports of the
+# proxy's UDP ASSOCIATE relays), apart from ARP and IPv6 link housekeeping
+# (neighbour discovery, router solicitation, MLD: ICMPv6 types 130-137 and
+# 143 to link-local or multicast addresses), and there were such TCP packets.
 expect_capture_only_proxy()
 {
 	local ports=" $* " bad n
@@ -596,6 +597,10 @@ expect_capture_only_proxy()
 		$2 == "ip4" && $3 == 6 {
 			split($4, s, ":"); split($5, d, ":")
 			if (s[1] == c && d[1] == p && index(ports, " " d[2] " ")) next
+		}
+		$2 == "ip4" && $3 == 17 && index(ports, " udp ") {
+			split($4, s, ":"); split($5, d, ":")
+			if (s[1] == c && d[1] == p) next
 		}
 		$2 == "ip6" && $3 == 58 && $6 == "icmp6" && ($8 >= 130 && $8 <= 137 || $8 == 143) &&
 			$5 ~ /^(ff02|fe80):/ { next }

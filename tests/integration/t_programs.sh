@@ -9,8 +9,8 @@
 # - wget http and https;
 # - python3 urllib (http, https) and asyncio streams (open_connection);
 # - nc (netcat-openbsd): a line to an echo server and back.
-# ssh and git: t_programs_ssh_git.sh. Next, once the shim proxies UDP: dig,
-# nc -u and a python UDP socket through SOCKS6 UDP ASSOCIATE.
+# ssh and git: t_programs_ssh_git.sh; nc -u and python UDP sockets:
+# t_programs_udp.sh.
 # curl and wget hang before main() under the preloaded ASan runtime (see
 # usable_under_asan in lib.sh): the sanitizer build leaves them out.
 . "$(dirname "$0")/lib.sh"

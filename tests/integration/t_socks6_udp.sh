@@ -249,5 +249,31 @@ pass "proxy gone: the next sends fail with ECONNRESET"
 	fail "proxy gone: not exactly one log line" "$S6_TMP/gone.err"
 pass "proxy gone: one log line"
 
+# ---- fire and forget: one datagram, then exit at once (the association's
+# TCP close can reach the proxy before the datagram): nothing may be lost.
+cat >"$S6_TMP/sink.py" <<-'SINK'
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("0.0.0.0", int(sys.argv[1])))
+print("sink ready", flush=True)
+while True:
+    data, peer = s.recvfrom(65535)
+    print("got", data.decode("ascii", "replace"), flush=True)
+SINK
+SINK_PORT=7010
+bg_start sink --ns "$NS_W" "$S6_PYTHON" -u "$S6_TMP/sink.py" "$SINK_PORT"
+wait_for_log 'sink ready' "$S6_TMP/sink.out" 10 || fail "the UDP sink did not start"
+for i in 1 2 3 4 5; do
+	run "ff$i" s6 --ns "$NS_C" -p "socks6://$P_ADDR:$S6_PORT" "$S6_PYTHON" -c \
+		"import socket,sys; socket.socket(socket.AF_INET, socket.SOCK_DGRAM).sendto(b'ff-$i', (sys.argv[1], $SINK_PORT))" \
+		"$W_ADDR"
+	[ "$RC" = 0 ] || fail_last "fire and forget $i: the send failed"
+done
+for i in 1 2 3 4 5; do
+	wait_for_log "^got ff-$i\$" "$S6_TMP/sink.out" 3 ||
+		fail "fire and forget: datagram $i sent just before exit was lost" "$S6_TMP/sink.out" "$S6_LOG"
+done
+pass "fire and forget: 5 datagrams sent right before exit all arrived"
+
 expect_no_dns_leak "no DNS query left the client namespace"
 finish
