@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* gethostbyname, gethostbyname2 and their _r forms with remote DNS. The
+/* gethostbyname, gethostbyname2 and their _r forms with remote DNS (local
+ * names from /etc/hosts first, as getaddrinfo has them). The
  * non-reentrant forms use per-thread storage, so threads never see each
  * other's answers. */
 #include <errno.h>
 #include <netdb.h>
 #include <string.h>
+#include "s6p_hosts.h"
 #include "s6p_real.h"
 #include "s6p_resolve.h"
 
@@ -19,19 +21,28 @@ static __thread struct {
 static int s6p_he_remote(const char *name, int af, struct hostent *he, char *buf,
 			 size_t buflen, struct hostent **result, int *herr)
 {
+	s6_hosts_addr local;
 	uint8_t addr[16];
 	uint32_t serial;
+	size_t n;
 
 	*result = NULL;
 	if (af != AF_INET && af != AF_INET6) {
 		*herr = h_errno = NO_RECOVERY;
 		return EAFNOSUPPORT;
 	}
-	if (!s6p_resolve_serial(name, &serial)) {
+	if (s6p_hosts_resolve(name, af, &local, 1, &n, NULL, 0)) {
+		if (n == 0) {
+			*herr = h_errno = HOST_NOT_FOUND;
+			return ENOENT;
+		}
+		memcpy(addr, local.addr, sizeof addr);
+	} else if (s6p_resolve_serial(name, &serial)) {
+		s6p_resolve_addr(serial, af, addr);
+	} else {
 		*herr = h_errno = HOST_NOT_FOUND; /* some callers read the global */
 		return ENOENT;
 	}
-	s6p_resolve_addr(serial, af, addr);
 	if (s6p_hostent_fill(he, buf, buflen, name, af, addr) != 0) {
 		*herr = h_errno = NETDB_INTERNAL;
 		return ERANGE;

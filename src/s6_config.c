@@ -13,6 +13,7 @@ void s6_config_defaults(s6_config *cfg)
 {
 	memset(cfg, 0, sizeof *cfg);
 	cfg->dns = S6_DNS_REMOTE;
+	cfg->hosts = S6_HOSTS_LOCAL;
 	cfg->connect_timeout_ms = 10000;
 	cfg->has_log_level = false;
 	cfg->log_level = S6_LOG_ERROR;

@@ -19,6 +19,8 @@
 #define S6_CONFIG_TIMEOUT_MAX_S 3600
 
 typedef enum s6_dns_mode { S6_DNS_REMOTE = 0, S6_DNS_LOCAL } s6_dns_mode;
+/* `hosts`: localhost and /etc/hosts names answered locally, or by the proxy. */
+typedef enum s6_hosts_mode { S6_HOSTS_LOCAL = 0, S6_HOSTS_REMOTE } s6_hosts_mode;
 typedef enum s6_fail_mode { S6_FAIL_CLOSED = 0, S6_FAIL_OPEN } s6_fail_mode;
 /* udp: through a SOCKS6 UDP ASSOCIATE (blocked with SOCKS4a), directly, or never. */
 typedef enum s6_udp_mode { S6_UDP_PROXY = 0, S6_UDP_DIRECT, S6_UDP_BLOCK } s6_udp_mode;
@@ -82,6 +84,7 @@ typedef struct s6_config {
 	s6_cidr exclude[S6_CONFIG_EXCLUDE_MAX];
 	size_t n_exclude;
 	s6_dns_mode dns;
+	s6_hosts_mode hosts;          /* default local */
 	unsigned connect_timeout_ms;  /* default 10000 */
 	bool has_log_level;           /* set only when the file says so */
 	s6_log_level log_level;       /* default S6_LOG_ERROR */

@@ -80,6 +80,17 @@ static s6_err set_dns(struct s6_cfg_ctx *ctx, const char *value)
 	return S6_OK;
 }
 
+static s6_err set_hosts(struct s6_cfg_ctx *ctx, const char *value)
+{
+	if (strcmp(value, "local") == 0)
+		ctx->cfg->hosts = S6_HOSTS_LOCAL;
+	else if (strcmp(value, "remote") == 0)
+		ctx->cfg->hosts = S6_HOSTS_REMOTE;
+	else
+		return s6_cfg_fail(ctx, "bad hosts '%.*s': expected local or remote", Q(value));
+	return S6_OK;
+}
+
 /* SECONDS[.FRACTION] with at most 3 fraction digits, into milliseconds. */
 static bool parse_seconds(const char *v, unsigned *ms)
 {
@@ -187,6 +198,7 @@ static const struct {
 	{"proxy", set_proxy},
 	{"exclude", set_exclude},
 	{"dns", set_dns},
+	{"hosts", set_hosts},
 	{"connect-timeout", set_timeout},
 	{"log-level", set_log_level},
 	{"fail", set_fail},
@@ -218,9 +230,9 @@ s6_err s6_cfg_set_key(struct s6_cfg_ctx *ctx, const char *key, const char *value
 			return s6_cfg_fail(ctx, "missing value for key '%s'", key);
 		return s6_cfg_keys[i].set(ctx, value);
 	}
-	return s6_cfg_fail(ctx, "unknown key '%.*s' (known: proxy, exclude, dns, connect-timeout, "
-			   "log-level, fail, udp, username, password, tos, ttl, no-fragment, "
-			   "happy-eyeballs, mptcp, tfo, socks6-auth, session, token-window, "
+	return s6_cfg_fail(ctx, "unknown key '%.*s' (known: proxy, exclude, dns, hosts, "
+			   "connect-timeout, log-level, fail, udp, username, password, tos, ttl, "
+			   "no-fragment, happy-eyeballs, mptcp, tfo, socks6-auth, session, token-window, "
 			   "spend-tokens, tfo-proxy, socks6-optimistic, session-store, session-idle)",
 			   Q(key));
 }

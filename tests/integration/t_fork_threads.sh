@@ -12,6 +12,10 @@ wait_for_log 'Serving HTTP on [^ ]+ port [0-9]+' "$S6_TMP/web.out" 10 || fail "w
 WEB_PORT=$(sed -nE 's/.*Serving HTTP on [^ ]+ port ([0-9]+).*/\1/p' "$S6_TMP/web.out")
 echo "fork-token" >"$S6_TMP/index.html"
 PROXY=socks4a://127.0.0.1:$S6_SERVER_PORT
+# localhost and *.localhost stand for names the proxy resolves here, so they
+# get placeholders (`hosts local`, the default, would answer 127.0.0.1).
+SOCKS6IFY_CONF=$(conf hosts-remote 'hosts remote')
+export SOCKS6IFY_CONF
 
 # One fetch for every script below: connect (timeout None = blocking path,
 # a number = non-blocking path), GET, read to EOF, look for the token.

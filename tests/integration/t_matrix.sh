@@ -10,8 +10,8 @@
 # - getaddrinfo with NULL node (AI_PASSIVE or not, NULL hints),
 #   AI_NUMERICHOST, AI_CANONNAME, numeric host and service strings; reverse
 #   lookups of placeholders; `localhost` and a name from the client's
-#   /etc/hosts (no configuration key resolves them locally yet: both go to
-#   the proxy as names, which this script pins down).
+#   /etc/hosts: their real addresses (`hosts local`, the default, read from
+#   the file without any DNS query), placeholders with `hosts remote`.
 # The C side is s6_matrix (s6_matrix.c, s6_matrix_gai.c).
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/programs_lib.sh"
@@ -23,9 +23,11 @@ netns_setup
 pg_start_proxies
 
 M_PORT=7070
-# A name only the client's /etc/hosts knows (the proxy cannot resolve it).
+# A name only the client's /etc/hosts knows (the proxy cannot resolve it),
+# for the web server's address.
 H_NAME=hosts-only.s6test
-printf '127.0.0.1 localhost\n192.0.2.99 %s\n' "$H_NAME" >"/etc/netns/$NS_C/hosts"
+printf '127.0.0.1 localhost\n%s %s\n' "$W_ADDR" "$H_NAME" >"/etc/netns/$NS_C/hosts"
+H_REMOTE=$(conf hosts-remote 'hosts remote')
 
 bg_start matrix-serve --ns "$NS_W" "$MATRIX" serve "$W_ADDR" "$M_PORT" "$TOKEN"
 wait_for_log 'serve ready' "$S6_TMP/matrix-serve.err" 10 || fail "the matrix server did not start"
@@ -84,14 +86,24 @@ print(c.recv(200).decode().strip())""", sys.argv[1], sys.argv[2]],
 	[ "$RC" = 0 ] || fail_last "$kind: getaddrinfo corner cases: $(grep -c '^FAIL' "$S6_TMP/$S6_LAST.out") failed"
 	pass "$kind: getaddrinfo/getnameinfo/gethostbyaddr corner cases ($(grep -c '^ok' "$S6_TMP/$S6_LAST.out") checks)"
 
-	# localhost and a client /etc/hosts name: with `dns remote` both are
-	# names for the proxy (placeholders), never a local or DNS lookup.
-	m resolve resolve localhost "$H_NAME"
-	expect_out '^localhost 24[0-9]\.|^localhost 25[0-5]\.' "$kind: localhost is a placeholder (the proxy resolves it)"
-	expect_out "^$H_NAME 24[0-9]\.|^$H_NAME 25[0-5]\." "$kind: a client /etc/hosts name is a placeholder"
+	# localhost and a client /etc/hosts name: by default (`hosts local`)
+	# their real addresses from the file, and the connection to such an
+	# address is proxied like any other (by address).
+	m resolve resolve localhost "$H_NAME" app.localhost
+	expect_out '^localhost 127\.0\.0\.1$' "$kind: localhost is 127.0.0.1 (hosts local)"
+	expect_out "^$H_NAME $W_ADDR\$" "$kind: a client /etc/hosts name has its address from the file"
+	expect_out '^app\.localhost 127\.0\.0\.1$' "$kind: *.localhost is loopback without a hosts line"
 	m hosts-get get "$H_NAME" "$M_PORT" "$TOKEN"
-	[ "$RC" != 0 ] || fail_last "$kind: a name only the client's /etc/hosts knows was reached"
-	pass "$kind: a name only the client's /etc/hosts knows is not resolved by the proxy"
+	expect_out "^get $H_NAME:$M_PORT ok" "$kind: a name only the client's /etc/hosts knows was reached"
+	pg_expect_proxied "$W_ADDR:$M_PORT" "$kind: by its /etc/hosts address"
+
+	# With `hosts remote` both are names for the proxy (placeholders).
+	pg_run resolve-remote -f "$H_REMOTE" "$MATRIX" resolve localhost "$H_NAME"
+	expect_out '^localhost 24[0-9]\.|^localhost 25[0-5]\.' "$kind: hosts remote: localhost is a placeholder"
+	expect_out "^$H_NAME 24[0-9]\.|^$H_NAME 25[0-5]\." "$kind: hosts remote: a client /etc/hosts name is a placeholder"
+	pg_run hosts-get-remote -f "$H_REMOTE" "$MATRIX" get "$H_NAME" "$M_PORT" "$TOKEN"
+	[ "$RC" != 0 ] || fail_last "$kind: hosts remote: a name only the client's /etc/hosts knows was reached"
+	pass "$kind: hosts remote: a name only the client's /etc/hosts knows is not resolved by the proxy"
 
 	expect_no_dns_leak "$kind: no DNS packet left the client"
 done

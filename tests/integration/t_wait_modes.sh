@@ -16,6 +16,8 @@ bg_start web "$S6_PYTHON" -m http.server 0 --bind 127.0.0.1 --directory "$S6_TMP
 wait_for_log 'Serving HTTP on [^ ]+ port [0-9]+' "$S6_TMP/web.out" 10 ||
 	fail "web server did not start"
 WEB_PORT=$(sed -nE 's/.*Serving HTTP on [^ ]+ port ([0-9]+).*/\1/p' "$S6_TMP/web.out")
+# localhost goes to the proxy as a name (not from /etc/hosts: `hosts remote`).
+HOSTS_REMOTE=$(conf hosts-remote 'hosts remote')
 
 # A port with nothing behind it, for the refusal.
 CLOSED_PORT=$("$S6_PYTHON" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
@@ -40,7 +42,7 @@ printf 'proxy socks4a://127.0.0.1:%s\nconnect-timeout 2\n' "$SILENT_PORT" >"$S6_
 PROXY=socks4a://127.0.0.1:$S6_SERVER_PORT
 for mode in $MODES; do
 	# By name: the server resolves "localhost"; the probe sees a placeholder peer.
-	run "ok-$mode" s6 -q -p "$PROXY" "$PROBE" "$mode" localhost "$WEB_PORT"
+	run "ok-$mode" s6 -q -f "$HOSTS_REMOTE" -p "$PROXY" "$PROBE" "$mode" localhost "$WEB_PORT"
 	[ "$RC" = 0 ] || fail_last "$mode: connect through the proxy failed"
 	grep -q "^ok $mode peer=240\." <<<"$OUT" || fail_last "$mode: peer is not the placeholder"
 	grep -q '^HTTP/1.0 200' <<<"$OUT" || fail_last "$mode: no HTTP response"

@@ -23,6 +23,7 @@ START_TEST(test_defaults)
 	ck_assert(!cfg.has_proxy);
 	ck_assert_uint_eq(cfg.n_exclude, 0);
 	ck_assert_int_eq(cfg.dns, S6_DNS_REMOTE);
+	ck_assert_int_eq(cfg.hosts, S6_HOSTS_LOCAL);
 	ck_assert_uint_eq(cfg.connect_timeout_ms, 10000);
 	ck_assert(!cfg.has_log_level);
 	ck_assert_int_eq(cfg.log_level, S6_LOG_ERROR);
@@ -154,7 +155,7 @@ END_TEST
  * ("#key value" lines) once uncommented. */
 START_TEST(test_example_file)
 {
-	static const char *const keys[] = {"proxy ", "exclude ", "dns ", "connect-timeout ",
+	static const char *const keys[] = {"proxy ", "exclude ", "dns ", "hosts ", "connect-timeout ",
 					   "log-level ", "fail ", "udp ", "username ", "password "};
 	static char text[16384];
 	char err[512];
@@ -232,13 +233,15 @@ static const struct line_err_case {
 	{"password #x", "t.conf:1: missing value for key 'password'"},
 	{"proxy", "t.conf:1: missing value for key 'proxy'"},
 	{"\n\nexclude\t \t", "t.conf:3: missing value for key 'exclude'"},
-	{"DNS local", "t.conf:1: unknown key 'DNS' (known: proxy, exclude, dns, connect-timeout, "
+	{"DNS local", "t.conf:1: unknown key 'DNS' (known: proxy, exclude, dns, hosts, connect-timeout, "
 		      "log-level, fail, udp, username, password, tos, ttl, no-fragment, "
 		      "happy-eyeballs, mptcp, tfo, socks6-auth, session, token-window, "
 		      "spend-tokens, tfo-proxy, socks6-optimistic, session-store, session-idle)"},
 	{"dns=local", "t.conf:1: unknown key 'dns=local'"},
 	{"dns LOCAL", "t.conf:1: bad dns 'LOCAL': expected remote or local"},
 	{"dns local remote", "t.conf:1: bad dns 'local remote': expected remote or local"},
+	{"hosts none", "t.conf:1: bad hosts 'none': expected local or remote"},
+	{"hosts Remote", "t.conf:1: bad hosts 'Remote': expected local or remote"},
 	{"fail closed\nfail shut", "t.conf:2: bad fail 'shut': expected closed or open"},
 	{"udp tunnel", "t.conf:1: bad udp 'tunnel': expected proxy, direct or block"},
 	{"log-level 4", "t.conf:1: bad log-level '4': expected quiet, error, info or debug"},
@@ -384,7 +387,7 @@ START_TEST(test_buffer_edges)
 	ck_assert_int_eq(s6_config_parse(&cfg, NULL, 0, "t", err, sizeof err), S6_OK);
 	/* No filename, no error buffer, a tiny error buffer. */
 	ck_assert_int_eq(s6_config_parse(&cfg, "x y", 3, NULL, err, sizeof err), S6_ERR_CONFIG);
-	ck_assert_str_eq(err, "config:1: unknown key 'x' (known: proxy, exclude, dns, connect-timeout, "
+	ck_assert_str_eq(err, "config:1: unknown key 'x' (known: proxy, exclude, dns, hosts, connect-timeout, "
 			 "log-level, fail, udp, username, password, tos, ttl, no-fragment, "
 			 "happy-eyeballs, mptcp, tfo, socks6-auth, session, token-window, "
 			 "spend-tokens, tfo-proxy, socks6-optimistic, session-store, session-idle)");
