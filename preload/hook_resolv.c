@@ -1,14 +1,16 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The res_* resolver API sends DNS queries from inside libc, where no hook
  * can see the packets. With remote DNS those queries would leave the machine
- * beside the proxy, so they are refused here with one log line; with
- * `dns local` they pass through. */
+ * beside the proxy: through a socks6:// proxy they are answered by its DNS
+ * service instead (s6p_resdns.h); with any other proxy they are refused with
+ * one log line. With `dns local` they pass through. */
 #include <dlfcn.h>
 #include <netdb.h>
 #include <pthread.h>
 #include <resolv.h>
 #include "s6_log.h"
 #include "s6p_real.h"
+#include "s6p_resdns.h"
 #include "s6p_resolve.h"
 
 /* <resolv.h> renames res_query to __res_query and so on; both names are
@@ -47,70 +49,108 @@ static void s6p_res_resolve(void)
 	s6p_res_real.nsend = dlsym(RTLD_NEXT, "res_nsend");
 }
 
-/* True when the call must not reach libc's resolver (logs why). */
-static bool s6p_res_refuse(const char *call, const char *name, res_state st)
+enum s6p_res_way {
+	S6P_RES_PASS,    /* libc's own resolver (dns local) */
+	S6P_RES_PROXY,   /* the SOCKS6 proxy's DNS service */
+	S6P_RES_REFUSE,  /* refused, logged, h_errno set */
+};
+
+static enum s6p_res_way s6p_res_way(const char *call, const char *name, res_state st)
 {
 	pthread_once(&s6p_res_once, s6p_res_resolve);
 	if (!s6p_resolve_remote_mode())
-		return false;
+		return S6P_RES_PASS;
+	if (s6p_resdns_usable())
+		return S6P_RES_PROXY;
 	s6_log(S6_LOG_ERROR, "%s(%.255s): refused: with remote DNS the program's own DNS queries would bypass the proxy",
 	       call, name ? name : "prebuilt query");
 	h_errno = NO_RECOVERY;
 	if (st)
 		st->res_h_errno = NO_RECOVERY;
-	return true;
+	return S6P_RES_REFUSE;
+}
+
+/* The resolver state to answer with: the program's, or the thread's _res
+ * (initialised as libc's res_query would). NULL: refused or unusable. */
+static res_state s6p_res_state(enum s6p_res_way way, res_state given)
+{
+	if (way != S6P_RES_PROXY)
+		return NULL;
+	if (given)
+		return given;
+	if (!(_res.options & RES_INIT) && res_init() < 0) {
+		h_errno = NETDB_INTERNAL;
+		return NULL;
+	}
+	return &_res;
 }
 
 #define S6P_RES_CALL(fn, ...) \
 	(s6p_res_real.fn ? s6p_res_real.fn(__VA_ARGS__) : (h_errno = NO_RECOVERY, -1))
 
+/* dns local: libc. Otherwise the proxy answers (through st) or -1. */
+#define S6P_RES_WAY(call, name, given, fn, ...) \
+	enum s6p_res_way w_ = s6p_res_way(call, name, given); \
+	if (w_ == S6P_RES_PASS) \
+		return S6P_RES_CALL(fn, __VA_ARGS__); \
+	res_state st = s6p_res_state(w_, given); \
+	if (!st) \
+		return -1
+
 S6P_HOOK int __res_query(const char *name, int cls, int type, unsigned char *ans, int len)
 {
-	return s6p_res_refuse("res_query", name, NULL) ? -1 : S6P_RES_CALL(query, name, cls, type, ans, len);
+	S6P_RES_WAY("res_query", name, NULL, query, name, cls, type, ans, len);
+	return s6p_resdns_query(st, name, cls, type, ans, len, "res_query");
 }
 
 S6P_HOOK int __res_search(const char *name, int cls, int type, unsigned char *ans, int len)
 {
-	return s6p_res_refuse("res_search", name, NULL) ? -1 : S6P_RES_CALL(search, name, cls, type, ans, len);
+	S6P_RES_WAY("res_search", name, NULL, search, name, cls, type, ans, len);
+	return s6p_resdns_search(st, name, cls, type, ans, len, "res_search");
 }
 
 S6P_HOOK int __res_querydomain(const char *name, const char *dom, int cls, int type,
 			       unsigned char *ans, int len)
 {
-	return s6p_res_refuse("res_querydomain", name, NULL) ? -1
-		: S6P_RES_CALL(querydomain, name, dom, cls, type, ans, len);
+	S6P_RES_WAY("res_querydomain", name, NULL, querydomain, name, dom, cls, type, ans, len);
+	return s6p_resdns_querydomain(st, name, dom, cls, type, ans, len, "res_querydomain");
 }
 
 S6P_HOOK int __res_send(const unsigned char *msg, int mlen, unsigned char *ans, int len)
 {
-	return s6p_res_refuse("res_send", NULL, NULL) ? -1 : S6P_RES_CALL(send, msg, mlen, ans, len);
+	S6P_RES_WAY("res_send", NULL, NULL, send, msg, mlen, ans, len);
+	(void)st;
+	return s6p_resdns_send(msg, mlen, ans, len, "res_send");
 }
 
-S6P_HOOK int __res_nquery(res_state st, const char *name, int cls, int type,
+S6P_HOOK int __res_nquery(res_state given, const char *name, int cls, int type,
 			  unsigned char *ans, int len)
 {
-	return s6p_res_refuse("res_nquery", name, st) ? -1
-		: S6P_RES_CALL(nquery, st, name, cls, type, ans, len);
+	S6P_RES_WAY("res_nquery", name, given, nquery, given, name, cls, type, ans, len);
+	return s6p_resdns_query(st, name, cls, type, ans, len, "res_nquery");
 }
 
-S6P_HOOK int __res_nsearch(res_state st, const char *name, int cls, int type,
+S6P_HOOK int __res_nsearch(res_state given, const char *name, int cls, int type,
 			   unsigned char *ans, int len)
 {
-	return s6p_res_refuse("res_nsearch", name, st) ? -1
-		: S6P_RES_CALL(nsearch, st, name, cls, type, ans, len);
+	S6P_RES_WAY("res_nsearch", name, given, nsearch, given, name, cls, type, ans, len);
+	return s6p_resdns_search(st, name, cls, type, ans, len, "res_nsearch");
 }
 
-S6P_HOOK int __res_nquerydomain(res_state st, const char *name, const char *dom, int cls,
+S6P_HOOK int __res_nquerydomain(res_state given, const char *name, const char *dom, int cls,
 				int type, unsigned char *ans, int len)
 {
-	return s6p_res_refuse("res_nquerydomain", name, st) ? -1
-		: S6P_RES_CALL(nquerydomain, st, name, dom, cls, type, ans, len);
+	S6P_RES_WAY("res_nquerydomain", name, given, nquerydomain, given, name, dom, cls, type,
+		    ans, len);
+	return s6p_resdns_querydomain(st, name, dom, cls, type, ans, len, "res_nquerydomain");
 }
 
-S6P_HOOK int __res_nsend(res_state st, const unsigned char *msg, int mlen,
+S6P_HOOK int __res_nsend(res_state given, const unsigned char *msg, int mlen,
 			 unsigned char *ans, int len)
 {
-	return s6p_res_refuse("res_nsend", NULL, st) ? -1 : S6P_RES_CALL(nsend, st, msg, mlen, ans, len);
+	S6P_RES_WAY("res_nsend", NULL, given, nsend, given, msg, mlen, ans, len);
+	(void)st;
+	return s6p_resdns_send(msg, mlen, ans, len, "res_nsend");
 }
 
 /* The unprefixed names programs linked against glibc >= 2.34 use. */
