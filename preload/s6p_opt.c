@@ -276,21 +276,33 @@ static bool s6p_opt_read_locked(struct s6p_conn *c, int flags, ssize_t *ret)
 	return s6p_opt_answer_locked(c, ret);
 }
 
-bool s6p_opt_read_gate(int fd, int flags, ssize_t *ret)
+/* The gates: the fd's optimistic connection with the table locked, or NULL
+ * (nothing locked) on the fast path; the end keeps the answer's errno. */
+static struct s6p_conn *s6p_opt_gate_begin(int fd)
 {
-	bool answered = false;
-	int saved;
-
 	if (!s6p_fdtab_watching())
-		return false;
+		return NULL;
 	s6p_fdtab_lock();
 	struct s6p_conn *c = s6p_opt_lookup_locked(fd);
-	if (c)
-		answered = s6p_opt_read_locked(c, flags, ret);
-	saved = errno;
+	if (!c)
+		s6p_fdtab_unlock();
+	return c;
+}
+
+static bool s6p_opt_gate_end(bool answered)
+{
+	int saved = errno;
+
 	s6p_fdtab_unlock();
 	errno = saved;
 	return answered;
+}
+
+bool s6p_opt_read_gate(int fd, int flags, ssize_t *ret)
+{
+	struct s6p_conn *c = s6p_opt_gate_begin(fd);
+
+	return c && s6p_opt_gate_end(s6p_opt_read_locked(c, flags, ret));
 }
 
 static size_t s6p_opt_iov_len(const struct iovec *iov, int cnt)
@@ -407,19 +419,10 @@ static bool s6p_opt_write_locked(struct s6p_conn *c, const struct iovec *iov, in
 bool s6p_opt_write_gate(int fd, const struct iovec *iov, int cnt, int flags, bool may_take,
 			ssize_t *ret)
 {
-	bool answered = false;
-	int saved;
+	struct s6p_conn *c = s6p_opt_gate_begin(fd);
 
-	if (!s6p_fdtab_watching())
-		return false;
-	s6p_fdtab_lock();
-	struct s6p_conn *c = s6p_opt_lookup_locked(fd);
-	if (c)
-		answered = s6p_opt_write_locked(c, iov, cnt < 0 ? 0 : cnt, flags, may_take, ret);
-	saved = errno;
-	s6p_fdtab_unlock();
-	errno = saved;
-	return answered;
+	return c && s6p_opt_gate_end(s6p_opt_write_locked(c, iov, cnt < 0 ? 0 : cnt, flags,
+							  may_take, ret));
 }
 
 void s6p_opt_epoll_wait_hint(int epfd)
