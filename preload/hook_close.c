@@ -7,13 +7,15 @@
 #include "s6p_fdtab.h"
 #include "s6p_opt.h"
 #include "s6p_real.h"
+#include "s6p_sockfl.h"
 #include "s6p_udp.h"
 
 static void s6p_forget(int fd)
 {
 	s6p_fdtab_lock();
-	s6p_fd_forget_locked(fd);
+	s6p_fd_closed_locked(fd);
 	s6p_fdtab_unlock();
+	s6p_sockfl_forget(fd);
 	s6p_udp_forget(fd);
 }
 

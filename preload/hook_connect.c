@@ -4,6 +4,7 @@
 #include <errno.h>
 #include "s6_addr.h"
 #include "s6p_fdtab.h"
+#include "s6p_forkset.h"
 #include "s6p_opt.h"
 #include "s6p_proxy.h"
 #include "s6p_real.h"
@@ -44,6 +45,8 @@ S6P_HOOK int connect(int fd, const struct sockaddr *sa, socklen_t len)
 	socklen_t tl = sizeof type;
 	bool handled;
 
+	if (sa && len >= sizeof(sa_family_t) && sa->sa_family == AF_UNSPEC)
+		return s6p_udp_unconnect(fd, sa, len);
 	if (!sa || len < sizeof(sa_family_t) ||
 	    (sa->sa_family != AF_INET && sa->sa_family != AF_INET6))
 		return S6P_REAL(connect)(fd, sa, len);
@@ -69,5 +72,11 @@ S6P_HOOK int connect(int fd, const struct sockaddr *sa, socklen_t len)
 			s6p_opt_tfo_off(fd);
 		return rc;
 	}
-	return s6p_connect_stream(fd, sa, len, tfo);
+	/* A fork meanwhile waits for this call (s6p_forkset.h). */
+	s6p_inflight_begin(fd);
+	rc = s6p_connect_stream(fd, sa, len, tfo);
+	int e = errno;
+	s6p_inflight_end(fd);
+	errno = e;
+	return rc;
 }

@@ -1,41 +1,35 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* dup, dup2, dup3, fcntl(F_DUPFD, F_DUPFD_CLOEXEC): a copy of a proxied
- * socket is the same connection, so it answers getpeername/getsockname with
- * the destination as the original does. Each number gets its own entry:
- * closing one copy forgets only that number, the other keeps answering.
- *
- * Only an established connection is copied. A copy made while the handshake
- * is still in flight (PENDING, OPTIMISTIC) is left plain: two entries
- * driving one handshake would race, and the socket is the proxy's until the
- * handshake ends anyway. */
+ * socket is the same connection, so every number shares one entry
+ * (s6p_conn_alias_locked): getpeername/getsockname answer the destination,
+ * and a handshake still in flight (PENDING, OPTIMISTIC) is one handshake
+ * whose outcome every copy sees: SO_ERROR and an optimistic failure are
+ * reported once, as the kernel reports a shared socket's error once, and
+ * the replies are consumed once, by whichever copy reads first. Closing
+ * one copy forgets only that number; the last close releases the entry.
+ * A copy made while another thread is inside a blocking connect() of the
+ * socket joins the entry when that connect() returns (s6p_forkset.h). */
 #include <fcntl.h>
 #include <stdarg.h>
-#include <string.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
 #include "s6p_fdtab.h"
+#include "s6p_forkset.h"
 #include "s6p_real.h"
+#include "s6p_sockfl.h"
 #include "s6p_udp.h"
 
 static void s6p_dup_entry(int oldfd, int newfd)
 {
 	if (newfd < 0 || newfd == oldfd)
 		return;
+	s6p_sockfl_forget(newfd); /* not made by socket(): ask the kernel */
+	s6p_udp_dup(oldfd, newfd);
 	s6p_fdtab_lock();
-	struct s6p_conn *c = s6p_conn_get_checked_locked(oldfd);
-	if (c && c->state == S6P_CONN_CONNECTED) {
-		struct s6p_conn *n = s6p_conn_new_locked(newfd);
-		if (n) {
-			n->state = S6P_CONN_CONNECTED;
-			n->dest = c->dest;
-			n->dest_len = c->dest_len;
-			memcpy(n->target, c->target, sizeof n->target);
-			n->is_name = c->is_name;
-			n->tcp_up = c->tcp_up;
-			n->proxy = c->proxy;
-			n->proxy_len = c->proxy_len;
-		}
-	}
+	if (s6p_conn_get_checked_locked(oldfd))
+		s6p_conn_alias_locked(oldfd, newfd);
 	s6p_fdtab_unlock();
+	s6p_inflight_dup(oldfd, newfd);
 }
 
 /* newfd is replaced: its old bookkeeping goes before the number is reused. */
@@ -44,8 +38,9 @@ static void s6p_dup_forget(int oldfd, int newfd)
 	if (oldfd == newfd)
 		return;
 	s6p_fdtab_lock();
-	s6p_fd_forget_locked(newfd);
+	s6p_fd_closed_locked(newfd);
 	s6p_fdtab_unlock();
+	s6p_sockfl_forget(newfd);
 	s6p_udp_forget(newfd);
 }
 
@@ -81,6 +76,8 @@ static int s6p_fcntl_common(int fd, int cmd, void *arg, bool is64)
 
 	if (rc >= 0 && (cmd == F_DUPFD || cmd == F_DUPFD_CLOEXEC))
 		s6p_dup_entry(fd, rc);
+	if (rc >= 0 && cmd == F_SETFL)
+		atomic_fetch_add(&s6p_flags_epoch, 1); /* cached O_NONBLOCK is stale */
 	return rc;
 }
 
@@ -102,4 +99,20 @@ S6P_HOOK int fcntl64(int fd, int cmd, ...)
 	void *arg = va_arg(ap, void *);
 	va_end(ap);
 	return s6p_fcntl_common(fd, cmd, arg, true);
+}
+
+/* ioctl(FIONBIO) sets O_NONBLOCK too (fcntl above). Raw syscalls that change
+ * the flags are not seen: such a program's optimistic first read or write
+ * may block or not as the flags were at connect(). */
+S6P_HOOK int ioctl(int fd, unsigned long req, ...)
+{
+	va_list ap;
+
+	va_start(ap, req);
+	void *arg = va_arg(ap, void *);
+	va_end(ap);
+	int rc = S6P_REAL(ioctl)(fd, req, arg);
+	if (rc >= 0 && req == FIONBIO)
+		atomic_fetch_add(&s6p_flags_epoch, 1);
+	return rc;
 }

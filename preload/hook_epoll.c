@@ -9,6 +9,7 @@
 #include "s6p_opt.h"
 #include "s6p_proxy.h"
 #include "s6p_real.h"
+#include "s6p_udp_hold.h"
 
 S6P_HOOK int epoll_ctl(int epfd, int op, int fd, struct epoll_event *ev)
 {
@@ -36,17 +37,21 @@ S6P_HOOK int epoll_ctl(int epfd, int op, int fd, struct epoll_event *ev)
 	}
 	int saved = errno;
 	s6p_fdtab_unlock();
+	if (rc == 0 && ev && (op == EPOLL_CTL_ADD || op == EPOLL_CTL_MOD))
+		s6p_udp_epoll_after_ctl(fd); /* a held UDP socket: no output yet */
 	errno = saved;
 	return rc;
 }
 
-/* Drop tagged events in place; returns how many remain. */
-static int s6p_epoll_filter(struct epoll_event *events, int n)
+/* Drop tagged events in place (a failed UDP association's becomes its
+ * socket's EPOLLERR); returns how many remain. */
+static int s6p_epoll_filter(int epfd, struct epoll_event *events, int n)
 {
 	int kept = 0;
 
 	for (int i = 0; i < n; i++) {
-		if (!s6p_epoll_is_mask_tag(events[i].data.u64))
+		if (!s6p_epoll_is_mask_tag(events[i].data.u64) ||
+		    s6p_udp_eperr_translate(epfd, &events[i]))
 			events[kept++] = events[i];
 	}
 	return kept;
@@ -66,7 +71,7 @@ static int s6p_epoll_wait_common(int epfd, struct epoll_event *events, int max,
 				  : S6P_REAL(epoll_wait)(epfd, events, max, (int)left);
 		if (n <= 0)
 			return n;
-		n = s6p_epoll_filter(events, n);
+		n = s6p_epoll_filter(epfd, events, n);
 		if (n > 0 || left == 0)
 			return n;
 	}

@@ -6,6 +6,7 @@
 #include "s6p_fdtab.h"
 #include "s6p_proxy.h"
 #include "s6p_real.h"
+#include "s6p_udp.h"
 
 S6P_HOOK int getsockopt(int fd, int level, int name, void *val, socklen_t *len)
 {
@@ -26,5 +27,11 @@ S6P_HOOK int getsockopt(int fd, int level, int name, void *val, socklen_t *len)
 		rc = 0;
 	}
 	s6p_fdtab_unlock();
+	int uerr;
+	if (rc == 1 && s6p_udp_so_error(fd, &uerr)) { /* a failed UDP association */
+		memcpy(val, &uerr, sizeof uerr);
+		*len = sizeof uerr;
+		rc = 0;
+	}
 	return rc != 1 ? rc : S6P_REAL(getsockopt)(fd, level, name, val, len);
 }

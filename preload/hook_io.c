@@ -46,7 +46,7 @@ S6P_HOOK ssize_t read(int fd, void *buf, size_t n)
 
 	if (s6p_udp_in(fd, &v, 1, 0, NULL, NULL, &r))
 		return r;
-	return s6p_opt_read_gate(fd, 0, &r) ? r : S6P_REAL(read)(fd, buf, n);
+	return s6p_opt_read_gate_buf(fd, buf, n, 0, &r) ? r : S6P_REAL(read)(fd, buf, n);
 }
 
 S6P_HOOK ssize_t write(int fd, const void *buf, size_t n)
@@ -96,7 +96,7 @@ S6P_HOOK ssize_t recv(int fd, void *buf, size_t n, int flags)
 
 	if (s6p_udp_in(fd, &v, 1, flags, NULL, NULL, &r))
 		return r;
-	return s6p_opt_read_gate(fd, flags, &r) ? r : S6P_REAL(recv)(fd, buf, n, flags);
+	return s6p_opt_read_gate_buf(fd, buf, n, flags, &r) ? r : S6P_REAL(recv)(fd, buf, n, flags);
 }
 
 S6P_HOOK ssize_t recvfrom(int fd, void *buf, size_t n, int flags, struct sockaddr *sa,
@@ -107,6 +107,8 @@ S6P_HOOK ssize_t recvfrom(int fd, void *buf, size_t n, int flags, struct sockadd
 
 	if (s6p_udp_in(fd, &v, 1, flags, sa, salen, &r))
 		return r;
+	if (!sa && s6p_opt_read_gate_buf(fd, buf, n, flags, &r))
+		return r; /* with an address to fill, the general way below */
 	return s6p_opt_read_gate(fd, flags, &r) ? r
 		: S6P_REAL(recvfrom)(fd, buf, n, flags, sa, salen);
 }

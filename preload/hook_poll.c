@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include "s6p_real.h"
+#include "s6p_udp_hold.h"
 #include "s6p_wait.h"
 
 int __poll_chk(struct pollfd *fds, nfds_t n, int timeout, size_t fdslen);
@@ -13,7 +14,7 @@ S6P_HOOK int poll(struct pollfd *fds, nfds_t n, int timeout)
 {
 	if (!s6p_wait_needed())
 		return S6P_REAL(poll)(fds, n, timeout);
-	return s6p_wait_poll(fds, n, timeout, NULL);
+	return s6p_udp_wait_poll(fds, n, timeout, NULL);
 }
 
 static int s6p_ts_ms(const struct timespec *ts)
@@ -31,9 +32,9 @@ S6P_HOOK int ppoll(struct pollfd *fds, nfds_t n, const struct timespec *ts, cons
 	if (!sigmask) {
 		sigset_t cur;
 		pthread_sigmask(SIG_SETMASK, NULL, &cur);
-		return s6p_wait_poll(fds, n, s6p_ts_ms(ts), &cur);
+		return s6p_udp_wait_poll(fds, n, s6p_ts_ms(ts), &cur);
 	}
-	return s6p_wait_poll(fds, n, s6p_ts_ms(ts), sigmask);
+	return s6p_udp_wait_poll(fds, n, s6p_ts_ms(ts), sigmask);
 }
 
 S6P_HOOK int __poll_chk(struct pollfd *fds, nfds_t n, int timeout, size_t fdslen)

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include "s6_handshake.h"
 #include "s6p_real.h"
+#include "s6p_udp_hold.h"
 #include "s6p_wait.h"
 
 #define S6P_IN_SET (POLLIN | POLLRDNORM | POLLRDBAND | POLLHUP | POLLERR)
@@ -70,7 +71,7 @@ static int s6p_select_wait(int nfds, fd_set *r, fd_set *w, fd_set *e, int timeou
 		return -1;
 	}
 	nfds_t n = s6p_sets_to_poll(nfds, r, w, e, p);
-	rc = s6p_wait_poll(p, n, timeout_ms, sigmask);
+	rc = s6p_udp_wait_poll(p, n, timeout_ms, sigmask);
 	if (rc >= 0)
 		rc = s6p_poll_to_sets(p, n, r, w, e);
 	free(p);

@@ -4,10 +4,12 @@
  * libc hooks and reach the target directly. Those numbers are routed through
  * the same hooks; every other number goes to the real syscall() untouched.
  * Both sides follow libc's convention: -1 and errno on failure. */
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
+#include <unistd.h>
 #include "s6p_real.h"
 
 /* The hooks of this library are the libc names, declared by the libc headers. */
@@ -22,6 +24,26 @@ static long s6p_syscall_routed(long nr, const long a[6], bool *routed)
 			      (const struct sockaddr *)a[4], (socklen_t)a[5]);
 	case SYS_sendmsg:
 		return sendmsg((int)a[0], (const struct msghdr *)a[1], (int)a[2]);
+	case SYS_close:
+		return close((int)a[0]);
+#ifdef SYS_close_range
+	case SYS_close_range:
+		return close_range((unsigned int)a[0], (unsigned int)a[1], (int)a[2]);
+#endif
+	case SYS_dup:
+		return dup((int)a[0]);
+	case SYS_fcntl:
+		/* Only the commands the fcntl hook keeps track of. */
+		if (a[1] == F_DUPFD || a[1] == F_DUPFD_CLOEXEC || a[1] == F_SETFL)
+			return fcntl((int)a[0], (int)a[1], a[2]);
+		*routed = false;
+		return 0;
+#ifdef SYS_dup2
+	case SYS_dup2:
+		return dup2((int)a[0], (int)a[1]);
+#endif
+	case SYS_dup3:
+		return dup3((int)a[0], (int)a[1], (int)a[2]);
 #ifdef SYS_sendmmsg
 	case SYS_sendmmsg:
 		return sendmmsg((int)a[0], (struct mmsghdr *)a[1], (unsigned int)a[2], (int)a[3]);

@@ -4,6 +4,10 @@
  * held to the proxy policy (nothing leaves directly unless excluded or fail
  * open), so UDP, DNS and ICMP cannot leak around the proxy. */
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <time.h>
 #include "s6p_fdtab.h"
 #include "s6p_opt.h"
 #include "s6p_proxy.h"
@@ -111,21 +115,88 @@ S6P_HOOK int sendmmsg(int fd, struct mmsghdr *vec, unsigned int n, int flags)
 	return S6P_REAL(sendmmsg)(fd, vec, n, flags);
 }
 
-/* The first datagram as the flags say, the others only when already there
- * (as with MSG_WAITFORONE; the timeout is not applied). */
+/* ms left until deadline (a CLOCK_MONOTONIC time), 0 when past. */
+static int s6p_mmsg_left(const struct timespec *deadline)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	long long ms = (deadline->tv_sec - now.tv_sec) * 1000LL +
+		       (deadline->tv_nsec - now.tv_nsec) / 1000000;
+	return ms <= 0 ? 0 : ms > INT_MAX ? INT_MAX : (int)ms;
+}
+
+/* Wait for the next datagram: at once when the flags or socket say not to
+ * block, else until the deadline. False when none may come in time. */
+static bool s6p_mmsg_wait(int fd, int flags, const struct timespec *deadline)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+	int fl = S6P_REAL(fcntl)(fd, F_GETFL);
+
+	if (!deadline || (flags & MSG_DONTWAIT) || (fl >= 0 && (fl & O_NONBLOCK)))
+		return true;
+	/* Bounded by the deadline; EINTR retried while time is left. */
+	for (int left; (left = s6p_mmsg_left(deadline)) > 0;) {
+		int n = S6P_REAL(poll)(&p, 1, left);
+		if (n > 0)
+			return true;
+		if (n < 0 && errno != EINTR)
+			return false;
+	}
+	return false;
+}
+
+/* One more datagram into *m, waiting as s6p_mmsg_wait says; a datagram
+ * the shim dropped (not from the proxy) does not end the wait. */
+static bool s6p_mmsg_next(int fd, struct msghdr *m, int f, const struct timespec *dl, ssize_t *r)
+{
+	/* Bounded: each round waits for a datagram until the deadline. */
+	for (int round = 0; round < 1024; round++) {
+		if (!s6p_mmsg_wait(fd, f, dl) ||
+		    s6p_udp_recvmsg(fd, m, f | MSG_DONTWAIT, r) != S6P_UDP_DONE)
+			return false;
+		if (*r >= 0)
+			return true;
+		if (errno != EAGAIN || !dl || s6p_mmsg_left(dl) == 0)
+			return false;
+	}
+	return false;
+}
+
+/* The first datagram as the flags say; the others as the kernel takes them
+ * (man recvmmsg): with MSG_WAITFORONE only those already there, else, with
+ * a timeout, those that arrive before it expires (the time left is written
+ * back), without one those already there (the kernel would block for all
+ * n). */
 S6P_HOOK int recvmmsg(int fd, struct mmsghdr *vec, unsigned int n, int flags,
 		      struct timespec *tmo)
 {
 	int f = flags & ~MSG_WAITFORONE;
+	struct timespec deadline, *dl = NULL;
 	unsigned int i = 0;
 	ssize_t r;
 
+	if (tmo && !(flags & MSG_WAITFORONE)) {
+		clock_gettime(CLOCK_MONOTONIC, &deadline);
+		deadline.tv_sec += tmo->tv_sec;
+		deadline.tv_nsec += tmo->tv_nsec;
+		if (deadline.tv_nsec >= 1000000000L) {
+			deadline.tv_sec++;
+			deadline.tv_nsec -= 1000000000L;
+		}
+		dl = &deadline;
+	}
 	if (!vec || n == 0 || s6p_udp_recvmsg(fd, &vec[0].msg_hdr, f, &r) != S6P_UDP_DONE)
 		return S6P_REAL(recvmmsg)(fd, vec, n, flags, tmo);
 	while (r >= 0) {
 		vec[i++].msg_len = (unsigned int)r;
-		if (i == n || s6p_udp_recvmsg(fd, &vec[i].msg_hdr, f | MSG_DONTWAIT, &r) != S6P_UDP_DONE)
+		if (i == n || !s6p_mmsg_next(fd, &vec[i].msg_hdr, f, dl, &r))
 			break;
+	}
+	if (dl) {
+		int left = s6p_mmsg_left(dl);
+		tmo->tv_sec = left / 1000;
+		tmo->tv_nsec = (left % 1000) * 1000000L;
 	}
 	return i ? (int)i : -1;
 }

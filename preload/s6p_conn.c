@@ -16,6 +16,7 @@
 #include "s6_log.h"
 #include "s6_socks4_client.h"
 #include "s6_tfo.h"
+#include "s6p_cip.h"
 #include "s6p_driver.h"
 #include "s6p_io.h"
 #include "s6p_proxy.h"
@@ -56,21 +57,32 @@ struct epoll_event s6p_epoll_masked_input(const struct epoll_event *user, int fd
 	return ev;
 }
 
+/* Every number of c (a dup shares the connection) has its own
+ * registrations: hold or release them all. */
+static void s6p_epoll_each_fd_locked(struct s6p_conn *c, bool hold)
+{
+	int fd = c->fd;
+
+	for (int i = 0; i < c->fd_refs; i++, fd = s6p_conn_next_fd_locked(c, fd)) {
+		for (struct s6p_epreg *r = s6p_epreg_list_locked(fd); r; r = r->next) {
+			struct epoll_event ev = r->ev;
+			if (hold && c->state == S6P_CONN_OPTIMISTIC)
+				ev = s6p_epoll_masked_input(&r->ev, fd);
+			else if (hold)
+				ev = s6p_epoll_masked(&r->ev, fd);
+			s6p_epoll_apply(r->epfd, fd, &ev);
+		}
+	}
+}
+
 void s6p_epoll_hold_locked(struct s6p_conn *c)
 {
-	for (struct s6p_epreg *r = s6p_epreg_list_locked(c->fd); r; r = r->next) {
-		struct epoll_event ev = c->state == S6P_CONN_OPTIMISTIC
-			? s6p_epoll_masked_input(&r->ev, c->fd) : s6p_epoll_masked(&r->ev, c->fd);
-		s6p_epoll_apply(r->epfd, c->fd, &ev);
-	}
+	s6p_epoll_each_fd_locked(c, true);
 }
 
 void s6p_epoll_release_locked(struct s6p_conn *c)
 {
-	for (struct s6p_epreg *r = s6p_epreg_list_locked(c->fd); r; r = r->next) {
-		struct epoll_event ev = r->ev;
-		s6p_epoll_apply(r->epfd, c->fd, &ev);
-	}
+	s6p_epoll_each_fd_locked(c, false);
 }
 
 void s6p_conn_end_locked(struct s6p_conn *c, enum s6p_conn_state st)
@@ -112,9 +124,11 @@ bool s6p_conn_start_locked(struct s6p_conn *c, const struct s6p_target *t)
 {
 	s6_err err;
 
-	if (s6p_state()->cfg.proxy.scheme == S6_SCHEME_SOCKS6) {
+	if (s6_scheme_is_socks6(s6p_state()->cfg.proxy.scheme)) {
 		c->s6 = s6p_s6_new(t);
 		err = c->s6 ? s6p_s6_start(&c->hs, c->s6) : S6_ERR_NOMEM;
+	} else if (s6p_cip_scheme()) {
+		err = s6p_cip_start(&c->hs, t);
 	} else {
 		err = s6_socks4_client_start(&c->hs, &t->req);
 	}
@@ -157,13 +171,13 @@ static void s6p_conn_retry_locked(struct s6p_conn *c)
 	}
 	c->tcp_up = false;
 	/* Never block under the table lock (an optimistic socket may be blocking). */
-	fl = fcntl(c->fd, F_GETFL);
+	fl = S6P_REAL(fcntl)(c->fd, F_GETFL);
 	if (fl >= 0 && !(fl & O_NONBLOCK))
-		fcntl(c->fd, F_SETFL, fl | O_NONBLOCK);
+		S6P_REAL(fcntl)(c->fd, F_SETFL, fl | O_NONBLOCK);
 	int rc = S6P_REAL(connect)(c->fd, (struct sockaddr *)&c->proxy, c->proxy_len);
 	int e = errno;
 	if (fl >= 0 && !(fl & O_NONBLOCK))
-		fcntl(c->fd, F_SETFL, fl);
+		S6P_REAL(fcntl)(c->fd, F_SETFL, fl);
 	errno = e;
 	s6p_driver_arm_locked(c); /* the driver sees the new connection up */
 	if (rc == 0) {
@@ -210,16 +224,16 @@ void s6p_conn_advance_locked(struct s6p_conn *c)
 		c->tcp_up = true;
 	}
 	/* SOCKS6 replies come in several parts: peek them in one call. */
-	switch (c->s6 ? s6p_hs_step_peek(&c->hs, c->fd) : s6_hs_step(&c->hs, c->fd, &s6p_real_io)) {
-	case S6_HS_DONE:
+	s6p_conn_step_result_locked(c, c->s6 ? s6p_hs_step_peek(&c->hs, c->fd)
+					   : s6_hs_step(&c->hs, c->fd, &s6p_real_io));
+}
+
+void s6p_conn_step_result_locked(struct s6p_conn *c, s6_hs_status st)
+{
+	if (st == S6_HS_DONE)
 		s6p_conn_hs_done_locked(c, true);
-		break;
-	case S6_HS_FAILED:
+	else if (st == S6_HS_FAILED)
 		s6p_conn_hs_done_locked(c, false);
-		break;
-	default:
-		break;
-	}
 }
 
 void s6p_conn_timeout_locked(struct s6p_conn *c)

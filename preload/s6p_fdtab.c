@@ -8,6 +8,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "s6p_driver.h"
+#include "s6p_forkset.h"
 #include "s6p_fdtab.h"
 #include "s6p_real.h"
 #include "s6p_s6.h"
@@ -16,6 +17,8 @@ struct s6p_slot {
 	struct s6p_conn *conn;
 	struct s6p_epreg *regs;
 	bool is_epfd;            /* fd was used as an epoll instance */
+	bool unseen_close;       /* libc may close fd where no hook sees it */
+	int alias_next;          /* with conn: the next number sharing it */
 };
 
 static pthread_mutex_t s6p_fdtab_mutex = PTHREAD_MUTEX_INITIALIZER;
@@ -25,6 +28,7 @@ static uint64_t s6p_tag_secret;
 
 atomic_int s6p_pending_count;
 atomic_int s6p_opt_count;
+atomic_uint s6p_flags_epoch;
 
 void s6p_opt_count_locked(struct s6p_conn *c)
 {
@@ -44,8 +48,14 @@ void s6p_fdtab_lock(void) { pthread_mutex_lock(&s6p_fdtab_mutex); }
 void s6p_fdtab_unlock(void) { pthread_mutex_unlock(&s6p_fdtab_mutex); }
 
 /* A forked child has only the forking thread: the driver must be restarted
- * there, and the lock must not stay held by a thread that no longer exists. */
-static void s6p_atfork_prepare(void) { s6p_fdtab_lock(); }
+ * there, and the lock must not stay held by a thread that no longer exists.
+ * Handshakes in flight are settled first (s6p_forkset.h), without the lock,
+ * so that parent and child start from the same outcome. */
+static void s6p_atfork_prepare(void)
+{
+	s6p_fork_settle();
+	s6p_fdtab_lock();
+}
 static void s6p_atfork_parent(void) { s6p_fdtab_unlock(); }
 static void s6p_atfork_child(void)
 {
@@ -90,17 +100,66 @@ struct s6p_conn *s6p_conn_get_locked(int fd)
 	return s ? s->conn : NULL;
 }
 
-struct s6p_conn *s6p_conn_get_checked_locked(int fd)
+/* Only a number libc may close behind our back needs the identity check:
+ * one given to fdopen (fclose closes it inside libc) and the standard three
+ * (freopen and daemon replace them inside libc). Every other close path is
+ * a hook (close, dup2/dup3, close_range, closefrom, syscall), and a number
+ * that comes back through socket() is dropped there. */
+static bool s6p_slot_unseen(const struct s6p_slot *s, int fd)
 {
-	struct s6p_conn *c = s6p_conn_get_locked(fd);
+	return fd <= 2 || s->unseen_close;
+}
+
+static void s6p_conn_identify(struct s6p_conn *c)
+{
 	struct stat st;
 
-	if (!c)
-		return NULL;
+	if (fstat(c->fd, &st) == 0) {
+		c->dev = st.st_dev;
+		c->ino = st.st_ino;
+	}
+}
+
+struct s6p_conn *s6p_conn_get_checked_locked(int fd)
+{
+	struct s6p_slot *s = s6p_slot_locked(fd, false);
+	struct s6p_conn *c = s ? s->conn : NULL;
+	struct stat st;
+
+	if (!c || !s6p_slot_unseen(s, fd))
+		return c;
 	if (fstat(fd, &st) == 0 && st.st_dev == c->dev && st.st_ino == c->ino)
 		return c;
 	s6p_fd_forget_locked(fd);
 	return NULL;
+}
+
+void s6p_fd_mark_unseen(int fd)
+{
+	s6p_fdtab_lock();
+	struct s6p_slot *s = s6p_slot_locked(fd, true);
+	if (s && !s->unseen_close) {
+		s->unseen_close = true;
+		if (s->conn && fd > 2)
+			s6p_conn_identify(s->conn); /* not read at connect: unmarked then */
+	}
+	s6p_fdtab_unlock();
+}
+
+void s6p_fd_closed_locked(int fd)
+{
+	struct s6p_slot *s = s6p_slot_locked(fd, false);
+
+	if (!s)
+		return;
+	s6p_fd_forget_locked(fd);
+	s->unseen_close = false;
+}
+
+void s6p_fd_closed_range_locked(unsigned first, unsigned last)
+{
+	for (size_t fd = first; fd < s6p_nslots && fd <= last; fd++)
+		s6p_fd_closed_locked((int)fd);
 }
 
 struct s6p_conn *s6p_conn_new_locked(int fd)
@@ -116,14 +175,60 @@ struct s6p_conn *s6p_conn_new_locked(int fd)
 	if (!c)
 		return NULL;
 	c->fd = fd;
+	c->fd_refs = 1;
 	c->notify_fd = -1;
-	struct stat st;
-	if (fstat(fd, &st) == 0) {
-		c->dev = st.st_dev;
-		c->ino = st.st_ino;
-	}
+	if (s6p_slot_unseen(s, fd))
+		s6p_conn_identify(c);
 	s->conn = c;
+	s->alias_next = fd;
 	return c;
+}
+
+bool s6p_conn_alias_locked(int oldfd, int newfd)
+{
+	struct s6p_slot *o, *n = s6p_slot_locked(newfd, true);
+	struct s6p_conn *c;
+
+	if (!n || newfd == oldfd)
+		return false;
+	o = s6p_slot_locked(oldfd, false); /* after the growth above */
+	c = o ? o->conn : NULL;
+	if (!c)
+		return false;
+	if (n->conn)
+		s6p_fd_forget_locked(newfd);
+	if (s6p_slot_unseen(n, newfd))
+		s6p_conn_identify(c); /* the same socket: the same identity */
+	n->conn = c;
+	n->alias_next = o->alias_next;
+	o->alias_next = newfd;
+	c->fd_refs++;
+	return true;
+}
+
+int s6p_conn_next_fd_locked(const struct s6p_conn *c, int fd)
+{
+	struct s6p_slot *s = s6p_slot_locked(fd, false);
+
+	return s && s->conn == c ? s->alias_next : c->fd;
+}
+
+/* fd leaves c's ring; the others keep the connection (and its handshake,
+ * which the driver now follows through another number). */
+static void s6p_conn_unalias_locked(struct s6p_conn *c, int fd)
+{
+	struct s6p_slot *s = &s6p_slots[fd];
+	int prev = fd;
+
+	for (int i = 0; i < c->fd_refs && s6p_slots[prev].alias_next != fd; i++)
+		prev = s6p_slots[prev].alias_next;
+	s6p_slots[prev].alias_next = s->alias_next;
+	c->fd_refs--;
+	if (c->fd == fd) {
+		c->fd = s->alias_next;
+		s6p_driver_kick_locked(c); /* it polls the old number */
+	}
+	s->conn = NULL;
 }
 
 static void s6p_conn_free_locked(struct s6p_conn *c)
@@ -160,7 +265,9 @@ void s6p_fd_forget_locked(int fd)
 
 	if (!s)
 		return;
-	if (s->conn) {
+	if (s->conn && s->conn->fd_refs > 1) {
+		s6p_conn_unalias_locked(s->conn, fd);
+	} else if (s->conn) {
 		struct s6p_conn *c = s->conn;
 		s->conn = NULL;
 		if (c->state == S6P_CONN_PENDING || c->state == S6P_CONN_OPTIMISTIC)

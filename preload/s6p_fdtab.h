@@ -36,9 +36,12 @@ enum s6p_opt_phase {
 #define S6P_TARGET_MAX 300
 
 struct s6p_conn {
-	int fd;
-	dev_t dev;                     /* identity of the socket the entry is for: */
-	ino_t ino;                     /* fd numbers are reused behind our back */
+	int fd;                        /* one of the numbers naming the socket */
+	int fd_refs;                   /* how many numbers share this entry: a
+					* dup of the socket is the same connection,
+					* the last close releases it */
+	dev_t dev;                     /* identity of the socket the entry is for, */
+	ino_t ino;                     /* read only where libc may close fd unseen */
 	enum s6p_conn_state state;
 	struct sockaddr_storage dest;  /* what the program asked for */
 	socklen_t dest_len;
@@ -64,6 +67,8 @@ struct s6p_conn {
 					* Request will ride in the SYN */
 	bool driven;                   /* the driver polls the socket; otherwise it
 					* only keeps the entry's timers (s6p_driver.h) */
+	bool nonblock;                 /* O_NONBLOCK as of flags_epoch (s6p_opt.c) */
+	unsigned flags_epoch;          /* s6p_flags_epoch when nonblock was read */
 	int64_t opt_flush_ms;          /* UNSENT: the driver sends the Request alone then */
 	s6_hs hs;
 };
@@ -78,6 +83,10 @@ extern atomic_int s6p_pending_count; /* connections in S6P_CONN_PENDING */
 /* Connections in S6P_CONN_OPTIMISTIC, or failed after it with an error the
  * program has not been told yet. */
 extern atomic_int s6p_opt_count;
+/* Bumped by every F_SETFL or FIONBIO: a cached O_NONBLOCK (a connection's,
+ * or a new socket's in s6p_sockfl.h) is good while the epoch it was read in
+ * lasts (a dup shares the flags, so any fd's change counts). */
+extern atomic_uint s6p_flags_epoch;
 
 /* True when some hook must look at the table (lock-free). */
 static inline bool s6p_fdtab_watching(void)
@@ -95,14 +104,27 @@ void s6p_fdtab_unlock(void);
 
 struct s6p_conn *s6p_conn_get_locked(int fd);
 /* The entry for fd if fd still names the same socket. A socket closed where
- * no hook sees it (fclose of an fdopen()ed socket, close_range) leaves an
+ * no hook sees it (fclose of an fdopen()ed socket, freopen of 0-2) leaves an
  * entry behind; when the number comes back for another file the stale entry
- * is dropped here instead of answering for the new one. */
+ * is dropped here instead of answering for the new one. Only such numbers
+ * (marked by s6p_fd_mark_unseen, and 0-2) cost an fstat. */
 struct s6p_conn *s6p_conn_get_checked_locked(int fd);
+/* fd was handed to libc, which may close it without a hook seeing it. */
+void s6p_fd_mark_unseen(int fd);
+/* fd (or every fd in first..last) was closed where a hook saw it: forget it
+ * and its mark. */
+void s6p_fd_closed_locked(int fd);
+void s6p_fd_closed_range_locked(unsigned first, unsigned last);
 /* A fresh entry for fd (any old one is forgotten first); NULL on ENOMEM. */
 struct s6p_conn *s6p_conn_new_locked(int fd);
 /* fd is being closed or replaced: drop its connection and registrations. */
 void s6p_fd_forget_locked(int fd);
+/* newfd (a dup of oldfd) joins oldfd's entry, whatever its state: the
+ * handshake, its outcome and its error are shared, as the kernel shares
+ * the socket. False when oldfd has no entry. */
+bool s6p_conn_alias_locked(int oldfd, int newfd);
+/* The numbers of c form a ring: the one after fd (c->fd when alone). */
+int s6p_conn_next_fd_locked(const struct s6p_conn *c, int fd);
 /* Release a poller's reference taken with notify_users++. */
 void s6p_conn_unref_locked(struct s6p_conn *c);
 

@@ -5,6 +5,7 @@
 #include <sys/socket.h>
 #include "s6p_io.h"
 #include "s6p_real.h"
+#include "s6p_sockfl.h"
 
 static ssize_t s6p_io_send(int fd, const void *buf, size_t len, int flags)
 {
@@ -117,6 +118,45 @@ s6_hs_status s6p_hs_run_peek(s6_hs *hs, int fd, int timeout_ms)
 	return s6p_peek_end(&pk, hs, s6_hs_run(hs, fd, &s6p_peek_io, timeout_ms));
 }
 
+/* Bytes already received into the program's buffer, offered to the
+ * machine: it takes only reply bytes (in_want), the rest is the program's. */
+struct s6p_given {
+	int fd;
+	const uint8_t *buf;
+	size_t len, off;
+};
+
+static __thread struct s6p_given *s6p_given_cur;
+
+static ssize_t s6p_given_recv(int fd, void *buf, size_t len, int flags)
+{
+	struct s6p_given *g = s6p_given_cur;
+
+	if (!g || g->fd != fd)
+		return S6P_REAL(recv)(fd, buf, len, flags);
+	if (g->off == g->len) {
+		errno = EAGAIN; /* the caller receives more itself */
+		return -1;
+	}
+	size_t take = len < g->len - g->off ? len : g->len - g->off;
+	memcpy(buf, g->buf + g->off, take);
+	g->off += take;
+	return (ssize_t)take;
+}
+
+static const s6_io s6p_given_io = {s6p_io_send, s6p_given_recv, s6p_io_poll};
+
+s6_hs_status s6p_hs_step_given(s6_hs *hs, int fd, const void *buf, size_t len, size_t *taken)
+{
+	struct s6p_given g = {.fd = fd, .buf = buf, .len = len};
+
+	s6p_given_cur = &g;
+	s6_hs_status st = s6_hs_step(hs, fd, &s6p_given_io);
+	s6p_given_cur = NULL;
+	*taken = g.off;
+	return st;
+}
+
 static int s6p_left_ms(int64_t deadline_ms)
 {
 	int64_t left = deadline_ms - s6_now_ms();
@@ -184,7 +224,8 @@ int s6p_connect_timed(int fd, int flags, const struct sockaddr *sa, socklen_t le
 
 	if (at_once)
 		*at_once = false;
-	if (!(flags & O_NONBLOCK) && fcntl(fd, F_SETFL, flags | O_NONBLOCK) < 0)
+	/* The real fcntl: our own flag changes do not touch s6p_flags_epoch. */
+	if (!(flags & O_NONBLOCK) && S6P_REAL(fcntl)(fd, F_SETFL, flags | O_NONBLOCK) < 0)
 		return errno;
 	if (S6P_REAL(connect)(fd, sa, len) == 0) {
 		if (at_once)
@@ -195,7 +236,7 @@ int s6p_connect_timed(int fd, int flags, const struct sockaddr *sa, socklen_t le
 			rc = s6p_wait_connected(fd, deadline_ms);
 	}
 	if (!(flags & O_NONBLOCK))
-		fcntl(fd, F_SETFL, flags);
+		S6P_REAL(fcntl)(fd, F_SETFL, flags);
 	return rc;
 }
 
@@ -211,5 +252,7 @@ int s6p_socket_refamily(int fd, int family)
 	int rc = S6P_REAL(dup3)(nfd, fd, (fdfl >= 0 && (fdfl & FD_CLOEXEC)) ? O_CLOEXEC : 0);
 	int err = errno;
 	S6P_REAL(close)(nfd);
+	s6p_sockfl_forget(nfd);
+	s6p_sockfl_forget(fd);
 	return rc < 0 ? err : 0;
 }

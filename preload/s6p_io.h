@@ -19,6 +19,12 @@ extern const s6_io s6p_real_io;
 s6_hs_status s6p_hs_step_peek(s6_hs *hs, int fd);
 s6_hs_status s6p_hs_run_peek(s6_hs *hs, int fd, int timeout_ms);
 
+/* One step fed from len bytes already received from fd into buf (consumed
+ * from the socket): *taken of them were replies, the rest belong to the
+ * program. The machine does not read the socket itself (WANT_READ when buf
+ * runs out); it may send. */
+s6_hs_status s6p_hs_step_given(s6_hs *hs, int fd, const void *buf, size_t len, size_t *taken);
+
 /* A machine that starts with a request, run until deadline_ms: the request
  * goes out, then a poll waits for the answer before the first recv (it is
  * a round trip away). peek: read as s6p_hs_run_peek(). */

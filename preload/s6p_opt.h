@@ -26,9 +26,13 @@
 
 #define S6P_OPT_FLUSH_MS 20
 
-/* Does connect() of fd go the optimistic way (socks6://, socks6-optimistic
- * yes, not fail open, no slow-path authentication)? */
+/* Does connect() of fd go the optimistic way (socks6:// or socks6+tls://,
+ * socks6-optimistic yes, not fail open, no slow-path authentication)? */
 bool s6p_opt_applies(void);
+
+/* TCP_SYNCNT that keeps a blocking connect() within timeout_ms (2^(n+1) - 1
+ * seconds for n retries), 0 when none does (timeout under 3 s). */
+int s6p_opt_syncnt(int64_t timeout_ms);
 
 /* connect(2) the optimistic way; flags: the socket's F_GETFL; tfo_set:
  * TCP_FASTOPEN_CONNECT is set on fd already (s6p_opt_tfo_probe). */
@@ -46,6 +50,9 @@ void s6p_opt_tfo_off(int fd);
  * true when the call is answered here (*ret, errno), false to go on to the
  * real call. Also answers EAGAIN for a non-blocking handshake (PENDING). */
 bool s6p_opt_read_gate(int fd, int flags, ssize_t *ret);
+/* The same for a read into one buffer (read, recv, recvfrom): the replies
+ * and the first bytes behind them come in one recv into buf. */
+bool s6p_opt_read_gate_buf(int fd, void *buf, size_t len, int flags, ssize_t *ret);
 
 /* Before a write-family call with these bytes: the first write of an
  * OPTIMISTIC connection becomes the Request's initial data (may_take: the
@@ -62,6 +69,9 @@ void s6p_opt_epoll_wait_hint(int epfd);
  * drop them). */
 #define S6P_OPT_CLOSE_WAIT_MS 2000
 void s6p_opt_before_close(int fd);
+/* At exit: the same for every such connection, all within until_ms (the
+ * kernel would close them in SYN-SENT, dropping the bytes). */
+void s6p_opt_settle_all(int64_t until_ms);
 
 /* A poll entry that asks for input and not for output reads first. */
 static inline bool s6p_opt_reads_first(bool in, bool out)

@@ -10,11 +10,14 @@
 #include "s6_addr.h"
 #include "s6_log.h"
 #include "s6_socks4_client.h"
+#include "s6p_cip.h"
 #include "s6p_driver.h"
+#include "s6p_engine.h"
 #include "s6p_io.h"
 #include "s6p_opt.h"
 #include "s6p_proxy.h"
 #include "s6p_real.h"
+#include "s6p_sockfl.h"
 #include "s6p_s6.h"
 #include "s6p_state.h"
 #include "s6p_target.h"
@@ -30,8 +33,11 @@ int s6p_proxy_pick(int fd, int family, struct sockaddr_storage *out, socklen_t *
 	s6_err err = S6_OK;
 	int domain = family, v6only = 0;
 	socklen_t sl = sizeof domain;
-	int n = s6p_proxy_addrs(addrs, lens, S6P_PROXY_ADDRS_MAX, &err);
+	int n;
 
+	if (s6p_engine_scheme() || s6p_cip_scheme()) /* the user's engine on loopback */
+		return s6p_engine_pick(family, out, outlen);
+	n = s6p_proxy_addrs(addrs, lens, S6P_PROXY_ADDRS_MAX, &err);
 	if (n == 0)
 		return EHOSTUNREACH;
 	/* The common case needs no system call: a proxy address of the
@@ -72,8 +78,8 @@ int s6p_proxy_pick(int fd, int family, struct sockaddr_storage *out, socklen_t *
 /* fail open: the proxy cannot be reached, go direct (IP targets only). */
 static bool s6p_may_fail_open(const struct s6p_target *t, int err)
 {
-	if (s6p_state()->cfg.fail != S6_FAIL_OPEN)
-		return false;
+	if (s6p_state()->cfg.fail != S6_FAIL_OPEN || s6p_engine_scheme() || s6p_cip_scheme())
+		return false; /* socks6+tls, CONNECT-IP: never around the engine */
 	if (t->is_name) {
 		s6_log(S6_LOG_ERROR, "proxy %s target %s: proxy unreachable (%s); fail open is not possible for a name resolved remotely",
 		       s6p_state()->proxy_str, t->label, strerror(err));
@@ -113,8 +119,16 @@ static s6_hs_status s6p_handshake_sync(int fd, int flags, const struct s6p_targe
 				       const struct sockaddr *proxy, socklen_t plen,
 				       int64_t deadline, s6_hs *hs)
 {
-	if (s6p_state()->cfg.proxy.scheme == S6_SCHEME_SOCKS6)
+	if (s6_scheme_is_socks6(s6p_state()->cfg.proxy.scheme))
 		return s6p_s6_run_sync(fd, flags, t, proxy, plen, deadline, hs);
+	if (s6p_cip_scheme()) {
+		s6_err err = s6p_cip_start(hs, t);
+		if (err != S6_OK) {
+			s6_hs_fail(hs, err, "cannot build the engine request: %s", s6_strerror(err));
+			return S6_HS_FAILED;
+		}
+		return s6p_hs_run_request(hs, fd, deadline, false);
+	}
 	s6_socks4_client_start(hs, &t->req);
 	return s6p_hs_run_request(hs, fd, deadline, false);
 }
@@ -240,7 +254,7 @@ int s6p_connect_stream(int fd, const struct sockaddr *sa, socklen_t len, bool tf
 		return S6P_REAL(connect)(fd, sa, len);
 	}
 	s6_err err = s6p_target_make(st, sa, len, &t);
-	int flags = err == S6_OK && !st->broken ? fcntl(fd, F_GETFL) : -1;
+	int flags = err == S6_OK && !st->broken ? s6p_sockfl_get(fd) : -1;
 	if (flags < 0 && tfo_set)
 		s6p_opt_tfo_off(fd); /* fails below: leave the socket as it was */
 	if (err != S6_OK)

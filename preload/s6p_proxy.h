@@ -31,6 +31,8 @@ bool s6p_conn_start_locked(struct s6p_conn *c, const struct s6p_target *t);
 
 /* Driver callbacks (fd table lock held). */
 void s6p_conn_advance_locked(struct s6p_conn *c);
+/* What a step of c's machine returned: DONE and FAILED end it (or retry). */
+void s6p_conn_step_result_locked(struct s6p_conn *c, s6_hs_status st);
 void s6p_conn_timeout_locked(struct s6p_conn *c);
 void s6p_conn_orphan_locked(struct s6p_conn *c);
 /* What the driver waits for on c (0: nothing but errors) and until when. */

@@ -10,6 +10,7 @@
 #include <signal.h>
 #include <sys/epoll.h>
 #include <sys/select.h>
+#include <stdio.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
 
@@ -21,6 +22,11 @@
 	X(int, dup, (int)) \
 	X(int, fcntl, (int, int, ...)) \
 	X(int, fcntl64, (int, int, ...)) \
+	X(int, ioctl, (int, unsigned long, ...)) \
+	X(int, socket, (int, int, int)) \
+	X(FILE *, fdopen, (int, const char *)) \
+	X(int, close_range, (unsigned int, unsigned int, int)) \
+	X(void, closefrom, (int)) \
 	X(int, getsockname, (int, struct sockaddr *, socklen_t *)) \
 	X(long, syscall, (long, ...)) \
 	X(int, getaddrinfo, (const char *, const char *, const struct addrinfo *, struct addrinfo **)) \

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* DNS over TCP through the proxy for the res_* hooks (see s6p_resdns.h): a
- * fresh socket, never in the fd table, runs the blocking SOCKS6 path to
- * 0.0.0.0:53, then carries one framed query and its answer. */
+ * socket never in the fd table runs the blocking SOCKS6 path to 0.0.0.0:53,
+ * then carries framed queries and their answers, one at a time; the thread
+ * keeps it for its next call (s6p_resdns_conn.c). */
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -97,11 +98,19 @@ static int s6p_resdns_open(int fd, int64_t deadline, const char *call)
 	return s6p_hs_errno(&hs);
 }
 
-/* The framed exchange on a connected stream: the answer's length or -errno. */
-static int s6p_resdns_exchange(int fd, const unsigned char *msg, int mlen,
-			       unsigned char *ans, int anslen, int64_t deadline)
+/* A kept stream the proxy closed meanwhile fails this way at the send or
+ * before the first answer byte: worth one more try on a new stream. */
+static bool s6p_resdns_dead(int err)
 {
-	uint8_t hdr[2];
+	return err == EPIPE || err == ECONNRESET || err == ENOTCONN;
+}
+
+/* The framed exchange on a connected stream: the answer's length or -errno.
+ * *again: the stream was found dead before any answer byte came. */
+static int s6p_resdns_exchange(int fd, const unsigned char *msg, int mlen,
+			       unsigned char *ans, int anslen, int64_t deadline, bool *again)
+{
+	uint8_t hdr[2], junk[512];
 	int rc, len, take;
 
 	s6_put_u16be(hdr, (uint16_t)mlen);
@@ -110,6 +119,7 @@ static int s6p_resdns_exchange(int fd, const unsigned char *msg, int mlen,
 		rc = s6p_resdns_io(fd, true, (uint8_t *)msg, (size_t)mlen, deadline);
 	if (rc == 0)
 		rc = s6p_resdns_io(fd, false, hdr, 2, deadline);
+	*again = s6p_resdns_dead(rc);
 	if (rc != 0)
 		return -rc;
 	len = s6_get_u16be(hdr);
@@ -120,37 +130,67 @@ static int s6p_resdns_exchange(int fd, const unsigned char *msg, int mlen,
 	/* An answer to another question is no answer (RFC 7766 ids). */
 	if (len < 12 || take < 2 || memcmp(ans, msg, 2) != 0)
 		return -EPROTO;
+	/* The rest of a cut answer, so that the stream stays in step. */
+	for (int skip = len - take; skip > 0; skip -= (int)sizeof junk) {
+		rc = s6p_resdns_io(fd, false, junk,
+				   skip < (int)sizeof junk ? (size_t)skip : sizeof junk, deadline);
+		if (rc != 0)
+			return -rc;
+	}
 	if (take < len && take > 2)
 		ans[2] |= 0x02; /* TC: the program's buffer was too small */
 	return take;
+}
+
+/* The thread's kept stream, or a new one through the proxy: the fd, or
+ * -errno (logged). *kept: it is the kept one. */
+static int s6p_resdns_stream(int64_t deadline, const char *call, bool *kept)
+{
+	int fd = s6p_resdns_conn_take(), rc;
+
+	*kept = fd >= 0;
+	if (fd >= 0)
+		return fd;
+	fd = s6p_resdns_conn_socket();
+	if (fd < 0)
+		return -errno;
+	rc = s6p_resdns_open(fd, deadline, call);
+	if (rc == 0)
+		return fd;
+	S6P_REAL(close)(fd);
+	return -rc;
 }
 
 int s6p_resdns_send(const unsigned char *msg, int mlen, unsigned char *ans, int anslen,
 		    const char *call)
 {
 	int64_t deadline = s6_now_ms() + s6p_state()->cfg.connect_timeout_ms;
-	int fd, rc;
+	bool kept = false, again = false;
+	int rc = -EINVAL;
 
 	if (mlen < 12 || mlen > 65535 || anslen < 12) {
 		errno = EINVAL;
 		return -1;
 	}
-	fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -1;
-	rc = s6p_resdns_open(fd, deadline, call);
-	if (rc == 0) {
-		rc = s6p_resdns_exchange(fd, msg, mlen, ans, anslen, deadline);
-		if (rc < 0)
-			s6_log(S6_LOG_ERROR, "proxy %s: %s: no DNS answer: %s",
-			       s6p_state()->proxy_str, call, strerror(-rc));
-	} else {
-		rc = -rc;
+	/* Bounded: a second round only after a kept stream was found dead. */
+	for (int round = 0; round < 2 && (round == 0 || (kept && again)); round++) {
+		int fd = s6p_resdns_stream(deadline, call, &kept);
+		if (fd < 0) {
+			errno = -fd;
+			return -1;
+		}
+		rc = s6p_resdns_exchange(fd, msg, mlen, ans, anslen, deadline, &again);
+		if (rc >= 0) {
+			s6p_resdns_conn_keep(fd);
+			return rc;
+		}
+		S6P_REAL(close)(fd);
+		if (kept && again)
+			s6_log(S6_LOG_DEBUG, "proxy %s: %s: the kept DNS stream was closed (%s), "
+			       "a new one", s6p_state()->proxy_str, call, strerror(-rc));
 	}
-	S6P_REAL(close)(fd);
-	if (rc < 0) {
-		errno = -rc;
-		return -1;
-	}
-	return rc;
+	s6_log(S6_LOG_ERROR, "proxy %s: %s: no DNS answer: %s", s6p_state()->proxy_str, call,
+	       strerror(-rc));
+	errno = -rc;
+	return -1;
 }

@@ -13,10 +13,11 @@
 /* The proxy is socks6:// and the configuration usable: res_* go through it. */
 bool s6p_resdns_usable(void);
 
-/* One query and its answer on a new stream through the proxy, all within
- * connect-timeout: up to anslen bytes of the answer in ans (a longer one is
- * cut and its TC bit set), returns the bytes copied; -1 with errno on
- * failure (logged). call names the res_* function for the log. */
+/* One query and its answer through the proxy, all within connect-timeout:
+ * on the thread's kept stream (one dead already is replaced once), else a
+ * new one, kept afterwards. Up to anslen bytes of the answer in ans (a
+ * longer one is cut and its TC bit set), returns the bytes copied; -1 with
+ * errno on failure (logged). call names the res_* function for the log. */
 int s6p_resdns_send(const unsigned char *msg, int mlen, unsigned char *ans, int anslen,
 		    const char *call);
 
@@ -28,5 +29,14 @@ int s6p_resdns_search(res_state st, const char *name, int cls, int type,
 		      unsigned char *ans, int anslen, const char *call);
 int s6p_resdns_querydomain(res_state st, const char *name, const char *dom, int cls,
 			   int type, unsigned char *ans, int anslen, const char *call);
+
+/* The thread's kept stream (s6p_resdns_conn.c). take: its fd, now the
+ * caller's, when it is still usable (this process's, idle less than 10 s,
+ * not closed by the proxy), else -1. keep: fd (connected to the DNS
+ * service, its last answer read) becomes the thread's stream. socket: a
+ * new TCP socket, high and close-on-exec. */
+int s6p_resdns_conn_take(void);
+void s6p_resdns_conn_keep(int fd);
+int s6p_resdns_conn_socket(void);
 
 #endif

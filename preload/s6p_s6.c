@@ -8,6 +8,7 @@
 #include <unistd.h>
 #include "s6_log.h"
 #include "s6_tfo.h"
+#include "s6p_engine.h"
 #include "s6p_s6.h"
 #include "s6p_state.h"
 
@@ -80,10 +81,14 @@ static void s6p_s6_creds(struct s6p_s6req *r)
 }
 
 /* `replayable`: a request is worth a token when a replay would repeat
- * application bytes: initial data in a TCP Fast Open SYN (s6_tfo.h). */
+ * application bytes: initial data in a TCP Fast Open SYN (s6_tfo.h), or,
+ * with socks6+tls, in TLS early data, which an attacker can replay too and
+ * which the engine sends only for a Request that spends a token. */
 static bool s6p_s6_wants_token(const struct s6p_s6req *r)
 {
-	return s6_tfo_wants_token(s6p_state()->cfg.s6.spend, r->tfo_syn, r->p.initial_data_len);
+	bool replayable = r->tfo_syn || s6p_engine_scheme();
+
+	return s6_tfo_wants_token(s6p_state()->cfg.s6.spend, replayable, r->p.initial_data_len);
 }
 
 s6_err s6p_s6_set_initial_data(struct s6p_s6req *r, const void *data, size_t len, bool tfo)
@@ -133,6 +138,8 @@ s6_err s6p_s6_start(s6_hs *hs, struct s6p_s6req *r)
 
 	s6p_s6_plan(r);
 	err = s6_socks6_client_start(hs, &r->p);
+	if (err == S6_OK && s6p_engine_scheme())
+		err = s6p_engine_wrap(hs, r->p.spend_token);
 	if (err != S6_OK)
 		s6p_s6_abandon(r);
 	return err;

@@ -56,7 +56,7 @@ static int64_t s6p_store_now(void)
 
 static bool s6p_store_wanted(const struct s6p_state *st)
 {
-	if (st->broken || st->cfg.proxy.scheme != S6_SCHEME_SOCKS6 || !st->cfg.s6.session)
+	if (st->broken || !s6_scheme_is_socks6(st->cfg.proxy.scheme) || !st->cfg.s6.session)
 		return false;
 	/* A setuid program must not share state with the user's others. */
 	return st->cfg.s6.shared_store && !getauxval(AT_SECURE);
@@ -74,7 +74,10 @@ static void s6p_store_init(void)
 		goto out;
 	if (!s6p_s6_credentials(&user, &pass))
 		user = pass = NULL;
-	s6p_store.key_len = s6_s6store_make_key(s6p_store.key, "socks6", user, pass,
+	/* The scheme is part of the key: a socks6 and a socks6+tls proxy on
+	 * the same host and port never share a session. */
+	s6p_store.key_len = s6_s6store_make_key(s6p_store.key,
+						s6_scheme_name(st->cfg.proxy.scheme), user, pass,
 						st->cfg.proxy.host, st->cfg.proxy.port);
 	if (s6p_store.key_len == 0 ||
 	    !s6_s6store_dir(dir, sizeof dir, getenv("XDG_RUNTIME_DIR"), geteuid()))

@@ -51,28 +51,57 @@ static void s6p_state_break(const char *why)
 	s6_log(S6_LOG_ERROR, "configuration error, every connection will be refused: %s", why);
 }
 
-static void s6p_state_load_config(void)
+/* Started by the socks6ify launcher (src/launch/), which leaves checking
+ * the configuration to us: a bad one is refused as the command refuses it,
+ * one line and status 2, before the program's main() runs. */
+__attribute__((noreturn)) static void s6p_state_refuse(const char *why)
+{
+	char line[640];
+	int n = snprintf(line, sizeof line, "socks6ify: %s\n", why);
+
+	if (n < 0)
+		n = 0;
+	if ((size_t)n >= sizeof line) {
+		n = sizeof line - 1;
+		line[n - 1] = '\n';
+	}
+	(void)!S6P_REAL(write)(STDERR_FILENO, line, (size_t)n);
+	_exit(2);
+}
+
+/* launched: the file as the launcher's user named it ("" for none), or
+ * NULL when not started by the launcher. */
+static void s6p_state_load_config(const char *launched)
 {
 	char path[4096], err[512];
 	const char *conf = s6p_env("SOCKS6IFY_CONF");
 	const char *file = NULL;
 
-	if (conf && conf[0] == '\0')
+	if (launched)
+		file = launched[0] ? launched : NULL; /* named as in the messages */
+	else if (conf && conf[0] == '\0')
 		file = NULL; /* the command says: no file */
 	else
 		file = s6_config_find(conf, s6p_env("XDG_CONFIG_HOME"), s6p_env("HOME"),
 				      SYSCONFDIR "/socks6ify.conf", path, sizeof path);
 	if (file && s6_config_load(&s6p_st.cfg, file, err, sizeof err) != S6_OK) {
-		s6p_state_break(err);
+		launched ? s6p_state_refuse(err) : s6p_state_break(err);
 		return;
 	}
 	const char *url = s6p_env("SOCKS6IFY_PROXY");
 	if (url && url[0] && s6_config_set_proxy(&s6p_st.cfg, url, err, sizeof err) != S6_OK) {
-		s6p_state_break(err);
+		launched ? s6p_state_refuse(err) : s6p_state_break(err);
 		return;
 	}
-	if (!s6p_st.cfg.has_proxy)
+	if (s6p_st.cfg.has_proxy)
+		return;
+	if (!launched) {
 		s6p_state_break("no proxy configured (socks6ify -p URL, SOCKS6IFY_PROXY or 'proxy' in the configuration file)");
+		return;
+	}
+	snprintf(err, sizeof err, "no proxy configured: use -p URL, SOCKS6IFY_PROXY, or 'proxy URL' in %s",
+		 file ? file : "a configuration file");
+	s6p_state_refuse(err);
 }
 
 static void s6p_state_init(void)
@@ -82,8 +111,12 @@ static void s6p_state_init(void)
 
 	s6_log_set_prefix("socks6ify");
 	s6_log_set_sink(s6p_log_sink);
+	/* The launcher's mark is for this program only, not its children. */
+	const char *launched = s6p_env("SOCKS6IFY_LAUNCH_CONF");
+	if (launched)
+		unsetenv("SOCKS6IFY_LAUNCH_CONF"); /* the string itself stays */
 	s6_config_defaults(&s6p_st.cfg);
-	s6p_state_load_config();
+	s6p_state_load_config(launched);
 	if (lvl && s6_log_level_parse(lvl, &level))
 		s6_log_set_level(level);
 	else if (s6p_st.cfg.has_log_level)

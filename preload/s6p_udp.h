@@ -54,12 +54,35 @@ enum s6p_udp_verdict s6p_udp_recvmsg(int fd, struct msghdr *msg, int flags, ssiz
  * an association. */
 bool s6p_udp_peername(int fd, struct sockaddr *sa, socklen_t *len, int *rc);
 
-/* The fd is closed or replaced: end its association. */
+/* The fd is closed or replaced: end its association, unless a copy of the
+ * socket (dup) still uses it. */
 void s6p_udp_forget(int fd);
 
-/* Make the association for fd (blocking, within connect-timeout). Returns 0
- * or an errno; logs a failure. (s6p_udp_assoc.c) */
-int s6p_udp_assoc_open(int fd, struct s6p_udp_assoc *a);
+/* newfd is a copy of oldfd (dup, dup2, dup3, F_DUPFD): it shares oldfd's
+ * association; the last of them to close releases it. */
+void s6p_udp_dup(int oldfd, int newfd);
+
+/* connect(AF_UNSPEC): returns connect's result. On a socket with an
+ * association the default destination goes (the association stays), and
+ * the local port the kernel released is taken again, as the proxy knows
+ * the association by it. */
+int s6p_udp_unconnect(int fd, const struct sockaddr *sa, socklen_t len);
+
+/* Make the association for fd (blocking, within connect-timeout), on
+ * behalf of a datagram to (or a connect() to) t. Returns 0 or an errno;
+ * on failure why (cap bytes) says what went wrong, for
+ * s6p_udp_assoc_log_fail. (s6p_udp_assoc.c) */
+int s6p_udp_assoc_open(int fd, const struct s6p_target *t, struct s6p_udp_assoc *a,
+		       char *why, size_t cap);
+#define S6P_UDP_WHY_MAX 256
+
+/* The one line of a failed association: proxy, target, reason, and the
+ * datagrams accepted for it that will never leave. */
+void s6p_udp_assoc_log_fail(const struct s6p_target *t, const char *why, unsigned dropped);
+
+/* getsockopt(SO_ERROR): true with *err when fd's association failed in the
+ * background and nothing reported it yet; it is cleared (reported once). */
+bool s6p_udp_so_error(int fd, int *err);
 
 /* Is the control connection still up? Drains what the proxy sent on it
  * (Confirmation, Error messages): only its end matters here. */

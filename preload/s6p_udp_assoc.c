@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "s6_log.h"
+#include "s6_socks6_opt.h"
 #include "s6_socks6_udp.h"
 #include "s6p_io.h"
 #include "s6p_real.h"
@@ -22,7 +23,7 @@
 
 static int s6p_udp_ctl_connect(const struct sockaddr *proxy, socklen_t plen, int64_t deadline)
 {
-	int s = socket(proxy->sa_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	int s = S6P_REAL(socket)(proxy->sa_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	int rc;
 
 	if (s < 0)
@@ -103,33 +104,58 @@ static int s6p_udp_relay(struct s6p_udp_assoc *a, const s6_s6_client_result *o)
 	return 0;
 }
 
+/* The configured stack options, plus the UDP Error option: the proxy's
+ * reports of ICMP errors become errno on a connected socket (s6p_udp_io.c). */
+static void s6p_udp_opts(const struct s6p_state *st, uint8_t *mem, size_t cap,
+			 struct s6p_s6req *r)
+{
+	s6_s6stack e = { .leg = S6_S6_LEG_PROXY_REMOTE, .level = S6_S6_LEVEL_UDP,
+			 .code = S6_S6_UDP_ERROR, .value = S6_S6_AVAIL_YES };
+	s6_s6opt_buf b;
+
+	if (st->s6_stack_len > cap)
+		return;
+	s6_s6opt_buf_init(&b, mem, cap);
+	memcpy(mem, st->s6_stack, st->s6_stack_len);
+	b.len = st->s6_stack_len;
+	if (s6_s6opt_put_stack(&b, &e) != S6_OK)
+		return; /* the configured options alone */
+	r->p.stack_opts = mem;
+	r->p.stack_opts_len = b.len;
+}
+
 /* The request, with the session and token retries of s6p_s6.h; each retry
- * on a new control connection. Returns 0 or an errno, a->ctl open on 0. */
-static int s6p_udp_request(struct s6p_udp_assoc *a, const struct sockaddr *proxy,
-			   socklen_t plen, int64_t deadline, s6_s6_client_result *res)
+ * on a new control connection. Returns 0 or an errno, a->ctl open on 0;
+ * on failure why says what went wrong. */
+static int s6p_udp_request(struct s6p_udp_assoc *a, const struct s6p_target *dst,
+			   const struct sockaddr *proxy, socklen_t plen, int64_t deadline,
+			   s6_s6_client_result *res, char *why, size_t cap)
 {
 	struct s6p_target t = { .s6dst = { .type = S6_SOCKS6_ATYP_IPV4 } };
 	struct s6p_s6req *r;
+	uint8_t opts[S6_CONFIG_STACK_OPTS_MAX + 8];
 	s6_hs hs;
 	int rc = ENOMEM;
 
-	snprintf(t.label, sizeof t.label, "UDP ASSOCIATE");
+	/* The machine's own log lines name the datagram's destination too. */
+	snprintf(t.label, sizeof t.label, "%s", dst->label);
 	r = s6p_s6_new(&t);
 	if (!r)
 		return ENOMEM;
 	r->p.command = S6_SOCKS6_CMD_UDP_ASSOCIATE;
+	s6p_udp_opts(s6p_state(), opts, sizeof opts, r);
 	for (int attempt = 0; attempt < 3; attempt++) {
 		s6_hs_init(&hs, NULL);
 		if (s6p_s6_start(&hs, r) != S6_OK) {
 			rc = EINVAL;
+			snprintf(why, cap, "cannot build the UDP ASSOCIATE request");
 			break;
 		}
 		s6_hs_status st = s6p_hs_run_request(&hs, a->ctl, deadline, true);
 		enum s6p_s6_next next = s6p_s6_end(r, &hs, st == S6_HS_DONE);
 		rc = st == S6_HS_DONE ? 0 : s6p_hs_errno(&hs);
 		if (rc && next != S6P_S6_RETRY)
-			s6_log(S6_LOG_ERROR, "proxy %s: UDP ASSOCIATE failed: %s",
-			       s6p_state()->proxy_str, hs.why);
+			snprintf(why, cap, "UDP ASSOCIATE failed: %s", hs.why);
 		s6_hs_release(&hs);
 		if (next != S6P_S6_RETRY)
 			break;
@@ -137,6 +163,7 @@ static int s6p_udp_request(struct s6p_udp_assoc *a, const struct sockaddr *proxy
 		a->ctl = s6p_udp_ctl_connect(proxy, plen, deadline);
 		if (a->ctl < 0) {
 			rc = -a->ctl;
+			snprintf(why, cap, "cannot reach the proxy: %s", strerror(rc));
 			break;
 		}
 	}
@@ -164,7 +191,8 @@ static int s6p_udp_pick_proxy(int family, struct sockaddr_storage *out, socklen_
 	return n ? EAFNOSUPPORT : s6_err_errno(err);
 }
 
-int s6p_udp_assoc_open(int fd, struct s6p_udp_assoc *a)
+int s6p_udp_assoc_open(int fd, const struct s6p_target *t, struct s6p_udp_assoc *a,
+		       char *why, size_t cap)
 {
 	const struct s6p_state *st = s6p_state();
 	int64_t deadline = s6_now_ms() + st->cfg.connect_timeout_ms;
@@ -174,29 +202,44 @@ int s6p_udp_assoc_open(int fd, struct s6p_udp_assoc *a)
 	int rc;
 
 	a->ctl = -1;
-	if (S6P_REAL(getsockopt)(fd, SOL_SOCKET, SO_DOMAIN, &a->family, &fl) < 0)
-		return errno;
+	snprintf(why, cap, "failed");
+	if (S6P_REAL(getsockopt)(fd, SOL_SOCKET, SO_DOMAIN, &a->family, &fl) < 0) {
+		rc = errno;
+		snprintf(why, cap, "not a socket: %s", strerror(rc));
+		return rc;
+	}
 	rc = s6p_udp_pick_proxy(a->family, &proxy, &plen);
+	if (rc)
+		snprintf(why, cap, "no proxy address for this socket: %s", strerror(rc));
 	if (rc == 0) {
 		a->ctl = s6p_udp_ctl_connect((struct sockaddr *)&proxy, plen, deadline);
 		rc = a->ctl < 0 ? -a->ctl : 0;
 		if (rc)
-			s6_log(S6_LOG_ERROR, "proxy %s: UDP association: cannot reach the proxy: %s",
-			       st->proxy_str, strerror(rc));
+			snprintf(why, cap, "cannot reach the proxy: %s", strerror(rc));
 	}
 	if (rc == 0)
-		rc = s6p_udp_request(a, (struct sockaddr *)&proxy, plen, deadline, &res);
+		rc = s6p_udp_request(a, t, (struct sockaddr *)&proxy, plen, deadline, &res, why, cap);
 	if (rc == 0 && (rc = s6p_udp_relay(a, &res)) != 0)
-		s6_log(S6_LOG_ERROR, "proxy %s: UDP association: unusable relay address: %s",
-		       st->proxy_str, strerror(rc));
+		snprintf(why, cap, "unusable relay address: %s", strerror(rc));
 	if (rc == 0 && (rc = s6p_udp_read_init(a->ctl, &a->id, deadline)) != 0)
-		s6_log(S6_LOG_ERROR, "proxy %s: UDP association: no Association Init: %s",
-		       st->proxy_str, strerror(rc));
+		snprintf(why, cap, "no Association Init: %s", strerror(rc));
 	if (rc && a->ctl >= 0) {
 		S6P_REAL(close)(a->ctl);
 		a->ctl = -1;
 	}
 	return rc;
+}
+
+void s6p_udp_assoc_log_fail(const struct s6p_target *t, const char *why, unsigned dropped)
+{
+	const char *proxy = s6p_state()->proxy_str;
+
+	if (dropped)
+		s6_log(S6_LOG_ERROR, "proxy %s target %s: UDP association: %s; "
+		       "%u queued datagram(s) dropped", proxy, t->label, why, dropped);
+	else
+		s6_log(S6_LOG_ERROR, "proxy %s target %s: UDP association: %s",
+		       proxy, t->label, why);
 }
 
 bool s6p_udp_assoc_alive(int ctl)

@@ -2,6 +2,7 @@
 /* Datagrams through an association (s6p_udp.h): connect, send with the
  * Datagram header in front, receive with it taken off. */
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,23 +35,28 @@ static int s6p_udp_target(const struct sockaddr *sa, socklen_t len, struct s6p_t
 	return -1;
 }
 
-static ssize_t s6p_udp_send_via(int fd, const struct s6p_udp_snap *s, const struct s6p_target *t,
-				const struct msghdr *msg, int flags)
+/* A query to the DNS service went: remember its ID and nameserver. */
+static void s6p_udp_note_dns_msg(int fd, const struct s6p_target *t, const struct msghdr *msg)
+{
+	uint8_t id[2];
+	size_t got = 0;
+
+	for (size_t i = 0; i < msg->msg_iovlen && got < sizeof id; i++)
+		for (size_t k = 0; k < msg->msg_iov[i].iov_len && got < sizeof id; k++)
+			id[got++] = ((const uint8_t *)msg->msg_iov[i].iov_base)[k];
+	if (got == sizeof id)
+		s6p_udp_note_dns(fd, (uint16_t)(id[0] << 8 | id[1]), &t->dest, t->dest_len);
+}
+
+ssize_t s6p_udp_send_raw(int fd, const struct s6p_udp_assoc *a, const struct s6p_target *t,
+			 const struct msghdr *msg, int flags)
 {
 	uint8_t hdr[S6_SOCKS6_UDP_DGRAM_FIXED_LEN + S6_SOCKS6_ADDR_WIRE_MAX];
 	struct iovec small[8], *iov = small;
 	size_t hl = 0, cnt = msg->msg_iovlen;
 	s6_err err;
 
-	if (s->dead || !s6p_udp_assoc_alive(s->a.ctl)) {
-		errno = s6p_udp_mark_dead(fd, s->a.id);
-		return -1;
-	}
-	if (cnt >= IOV_MAX || (cnt && !msg->msg_iov)) {
-		errno = cnt ? EFAULT : EMSGSIZE;
-		return -1;
-	}
-	err = s6_s6_udp_datagram_header_pack(s->a.id, &t->s6dst, t->port,
+	err = s6_s6_udp_datagram_header_pack(a->id, &t->s6dst, t->port,
 					     s6_iov_total(msg->msg_iov, cnt),
 					     hdr, sizeof hdr, &hl);
 	if (err != S6_OK) {
@@ -64,13 +70,78 @@ static ssize_t s6p_udp_send_via(int fd, const struct s6p_udp_snap *s, const stru
 	iov[0] = (struct iovec){ hdr, hl };
 	if (cnt)
 		memcpy(iov + 1, msg->msg_iov, cnt * sizeof *iov);
-	struct msghdr m = { .msg_name = (void *)&s->a.relay, .msg_namelen = s->a.relay_len,
+	struct msghdr m = { .msg_name = (void *)&a->relay, .msg_namelen = a->relay_len,
 			    .msg_iov = iov, .msg_iovlen = cnt + 1,
 			    .msg_control = msg->msg_control, .msg_controllen = msg->msg_controllen };
 	ssize_t n = S6P_REAL(sendmsg)(fd, &m, flags);
 	if (iov != small)
 		free(iov);
 	return n < 0 ? -1 : n >= (ssize_t)hl ? n - (ssize_t)hl : 0;
+}
+
+/* Not a blocking call: the association may be made in the background. */
+static bool s6p_udp_nowait(int fd, int flags)
+{
+	int fl;
+
+	return (flags & MSG_DONTWAIT) ||
+	       ((fl = S6P_REAL(fcntl)(fd, F_GETFL)) >= 0 && (fl & O_NONBLOCK));
+}
+
+/* Send through the association (made first if fd has none, or its last
+ * attempt failed), or queue while it is being made. */
+static ssize_t s6p_udp_send_via(int fd, struct s6p_udp_snap *s, const struct s6p_target *t,
+				const struct msghdr *msg, int flags)
+{
+	struct s6p_udp_first f = { .t = t, .msg = msg, .flags = flags };
+	bool nowait = s6p_udp_nowait(fd, flags);
+	ssize_t n;
+	size_t cnt = msg->msg_iovlen;
+	int rc;
+
+	if (cnt >= IOV_MAX || (cnt && !msg->msg_iov)) {
+		errno = cnt ? EFAULT : EMSGSIZE;
+		return -1;
+	}
+	if (!s->pending && s->a.ctl < 0 && (rc = s6p_udp_get(fd, s, nowait, &f)) != 0) {
+		errno = rc;
+		return -1;
+	}
+	if (f.refused) {
+		errno = f.refused;
+		return -1;
+	}
+	if (f.queued) {
+		n = (ssize_t)s6_iov_total(msg->msg_iov, cnt);
+		goto sent;
+	}
+	/* Bounded: a queue refused because the association just came up is
+	 * looked at again once. */
+	for (int round = 0; s->pending && round < 2; round++) {
+		if (s6p_udp_enqueue(fd, t, msg, flags, &n))
+			goto sent;
+		if ((rc = s6p_udp_get(fd, s, nowait, &f)) != 0 || (rc = f.refused) != 0) {
+			errno = rc;
+			return -1;
+		}
+		if (f.queued) {
+			n = (ssize_t)s6_iov_total(msg->msg_iov, cnt);
+			goto sent;
+		}
+	}
+	if (s->pending) {
+		errno = EAGAIN;
+		return -1;
+	}
+	if (s->dead || !s6p_udp_assoc_alive(s->a.ctl)) {
+		errno = s6p_udp_mark_dead(fd, s->a.id);
+		return -1;
+	}
+	n = s6p_udp_send_raw(fd, &s->a, t, msg, flags);
+sent:
+	if (n >= 0 && s6p_udp_dns_is_target(t))
+		s6p_udp_note_dns_msg(fd, t, msg);
+	return n;
 }
 
 /* A datagram to an explicit destination on a SOCK_DGRAM socket. */
@@ -82,23 +153,27 @@ static enum s6p_udp_verdict s6p_udp_send_to(int fd, const struct msghdr *msg, in
 
 	if (msg->msg_namelen < s6_addr_len(sa))
 		return S6P_UDP_DIRECT; /* the kernel says EINVAL */
-	switch (s6p_udp_way(fd, sa, msg->msg_namelen)) {
+	enum s6p_udp_way way = s6p_udp_way(fd, sa, msg->msg_namelen);
+	switch (way) {
 	case S6P_UDP_WAY_DIRECT:
 		return S6P_UDP_DIRECT;
 	case S6P_UDP_WAY_NONE:
 		*r = -1;
 		return S6P_UDP_DONE;
 	case S6P_UDP_WAY_PROXY:
+	case S6P_UDP_WAY_DNS:
 		break;
 	}
 	*r = -1;
-	if (s6p_udp_target(sa, msg->msg_namelen, &t) < 0)
+	if (way == S6P_UDP_WAY_DNS)
+		s6p_udp_dns_target(sa, msg->msg_namelen, &t);
+	else if (s6p_udp_target(sa, msg->msg_namelen, &t) < 0)
 		return S6P_UDP_DONE;
-	int rc = s6p_udp_get(fd, &s);
-	if (rc)
-		errno = rc;
-	else
-		*r = s6p_udp_send_via(fd, &s, &t, msg, flags);
+	if (!s6p_udp_snapshot(fd, &s)) {
+		memset(&s, 0, sizeof s);
+		s.a.ctl = -1; /* none yet: s6p_udp_send_via makes it */
+	}
+	*r = s6p_udp_send_via(fd, &s, &t, msg, flags);
 	if (*r >= 0 && t.is_name)
 		s6p_udp_note_name(fd, &t.dest, t.dest_len);
 	return S6P_UDP_DONE;
@@ -115,7 +190,8 @@ enum s6p_udp_verdict s6p_udp_sendmsg(int fd, const struct msghdr *msg, int flags
 	if (!s6p_udp_inet(msg->msg_name, msg->msg_namelen)) {
 		if (msg->msg_name || !s6p_udp_snapshot(fd, &s) || !s.has_peer)
 			return S6P_UDP_OTHER;
-		*r = s6p_udp_send_via(fd, &s, &s.peer, msg, flags);
+		struct s6p_target peer = s.peer;
+		*r = s6p_udp_send_via(fd, &s, &peer, msg, flags);
 		return S6P_UDP_DONE;
 	}
 	if (S6P_REAL(getsockopt)(fd, SOL_SOCKET, SO_TYPE, &type, &tl) < 0 || type != SOCK_DGRAM)
@@ -128,18 +204,35 @@ int s6p_udp_connect(int fd, const struct sockaddr *sa, socklen_t len)
 	struct s6p_udp_snap s;
 	struct s6p_target t;
 
-	switch (s6p_udp_way(fd, sa, len)) {
+	enum s6p_udp_way way = s6p_udp_way(fd, sa, len);
+	switch (way) {
 	case S6P_UDP_WAY_NONE:
 		return -1;
 	case S6P_UDP_WAY_DIRECT:
 		s6p_udp_set_peer(fd, NULL);
 		return S6P_REAL(connect)(fd, sa, len);
 	case S6P_UDP_WAY_PROXY:
+	case S6P_UDP_WAY_DNS:
 		break;
 	}
-	if (s6p_udp_target(sa, len, &t) < 0)
+	if (way == S6P_UDP_WAY_DNS)
+		s6p_udp_dns_target(sa, len, &t);
+	else if (s6p_udp_target(sa, len, &t) < 0)
 		return -1;
-	int rc = s6p_udp_get(fd, &s);
+	/* A UDP connect() never blocks: a non-blocking socket does not wait
+	 * for its association either. */
+	bool nowait = s6p_udp_nowait(fd, 0);
+	struct s6p_udp_first f = { .t = &t };
+	int rc = s6p_udp_get(fd, &s, nowait, &f);
+	if (rc == 0 && s.pending) {
+		s6p_udp_set_peer(fd, &t);
+		if (s6p_udp_connect_later(fd)) {
+			s6_log(S6_LOG_INFO, "UDP fd %d connected to %s; its association is being made",
+			       fd, t.label);
+			return 0;
+		}
+		rc = s6p_udp_get(fd, &s, nowait, &f);
+	}
 	if (rc) {
 		errno = rc;
 		return -1;
@@ -187,7 +280,10 @@ static void s6p_udp_source(int fd, const struct s6p_udp_snap *s, const s6_s6_udp
 		}
 		sl = sizeof *in6;
 	}
-	if (s->has_peer && (s->peer.is_name || !sl)) {
+	if (s6p_udp_dns_is_source(u) && u->payload_len >= 2 &&
+	    s6p_udp_dns_source(fd, (uint16_t)(u->payload[0] << 8 | u->payload[1]), &ss, &sl)) {
+		/* the nameserver the program asked */
+	} else if (s->has_peer && (s->peer.is_name || !sl)) {
 		ss = s->peer.dest;
 		sl = s->peer.dest_len;
 	} else if (sl) {
@@ -198,9 +294,38 @@ static void s6p_udp_source(int fd, const struct s6p_udp_snap *s, const s6_s6_udp
 	msg->msg_namelen = sl;
 }
 
+/* An Error message (the proxy saw an ICMP error, draft-11 "Reporting ICMP
+ * Errors") as the kernel reports one: on a connected socket, for its peer,
+ * the errno of this call; else nothing (the shim keeps no error queue for
+ * IP_RECVERR). The draft has no code for "port unreachable", so no
+ * ECONNREFUSED can come from it. 0: ignore it. */
+static int s6p_udp_error_errno(const struct s6p_udp_snap *s, const s6_s6_udp_msg *u)
+{
+	const s6_s6_addr *want = &s->peer.s6dst;
+
+	if (!s->has_peer || u->port != s->peer.port)
+		return 0;
+	/* A name peer: the proxy reports the address it resolved it to. */
+	if (want->type != S6_SOCKS6_ATYP_DOMAIN &&
+	    (want->type != u->addr.type ||
+	     memcmp(want->ip, u->addr.ip, want->type == S6_SOCKS6_ATYP_IPV4 ? 4 : 16) != 0))
+		return 0;
+	switch (u->error_code) {
+	case S6_SOCKS6_UDP_ERR_NET_UNREACH:
+		return ENETUNREACH;
+	case S6_SOCKS6_UDP_ERR_HOST_UNREACH:
+	case S6_SOCKS6_UDP_ERR_TTL_EXPIRED: /* as the kernel maps time exceeded */
+		return EHOSTUNREACH;
+	case S6_SOCKS6_UDP_ERR_TOO_BIG:
+		return EMSGSIZE;
+	default:
+		return 0;
+	}
+}
+
 /* Receive until a datagram of our association arrives (or recv fails):
  * everything else on the socket is dropped. Returns recvmsg's result. */
-static ssize_t s6p_udp_recv_loop(int fd, const struct s6p_udp_snap *s, struct msghdr *msg,
+static ssize_t s6p_udp_recv_loop(int fd, struct s6p_udp_snap *s, struct msghdr *msg,
 				 int flags, uint8_t *buf)
 {
 	for (;;) {
@@ -216,6 +341,11 @@ static ssize_t s6p_udp_recv_loop(int fd, const struct s6p_udp_snap *s, struct ms
 
 		if (n < 0)
 			return -1;
+		/* The association was being made when the wait began. */
+		if (s->pending && !s6p_udp_snapshot(fd, s)) {
+			errno = EBADF;
+			return -1;
+		}
 		if (s6p_udp_same_sa(&from, &s->a.relay) &&
 		    s6_s6_udp_parse(buf, (size_t)n, &u, &used, &need) == S6_OK &&
 		    u.assoc_id == s->a.id && u.type == S6_SOCKS6_UDP_DATAGRAM) {
@@ -226,12 +356,53 @@ static ssize_t s6p_udp_recv_loop(int fd, const struct s6p_udp_snap *s, struct ms
 			msg->msg_flags = m.msg_flags | (got < u.payload_len ? MSG_TRUNC : 0);
 			return (ssize_t)((flags & MSG_TRUNC) ? u.payload_len : got);
 		}
+		int err = 0;
+		if (s6p_udp_same_sa(&from, &s->a.relay) && u.assoc_id == s->a.id &&
+		    u.type == S6_SOCKS6_UDP_ERROR && (err = s6p_udp_error_errno(s, &u)) != 0) {
+			if (flags & MSG_PEEK)
+				S6P_REAL(recv)(fd, buf, 1, MSG_DONTWAIT);
+			s6_log(S6_LOG_INFO, "UDP fd %d: the proxy reports %s for %s",
+			       fd, strerror(err), s->peer.label);
+			errno = err;
+			return -1;
+		}
 		/* A peeked foreign datagram must go, or the next peek sees it again. */
 		if (flags & MSG_PEEK)
 			S6P_REAL(recv)(fd, buf, 1, MSG_DONTWAIT);
 		s6_log(S6_LOG_DEBUG, "UDP fd %d: dropped a datagram that did not come through the proxy",
 		       fd);
 	}
+}
+
+/* SO_RCVTIMEO in ms, -1 when none. */
+static int s6p_udp_rcvtimeo(int fd)
+{
+	struct timeval tv;
+	socklen_t tl = sizeof tv;
+
+	if (S6P_REAL(getsockopt)(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, &tl) < 0 ||
+	    (tv.tv_sec == 0 && tv.tv_usec == 0))
+		return -1;
+	return tv.tv_sec > INT_MAX / 1000 - 1 ? INT_MAX : (int)(tv.tv_sec * 1000 + tv.tv_usec / 1000);
+}
+
+/* Before a receive: a background attempt that failed is reported now, once
+ * (as the kernel reports a pending socket error), and a blocking receive
+ * waits for a pending one to settle, as nothing can come before (at most
+ * SO_RCVTIMEO: then EAGAIN). 0, or the errno to return. */
+static int s6p_udp_recv_ready(int fd, struct s6p_udp_snap *s, int flags)
+{
+	if (s->pending && !s6p_udp_nowait(fd, flags)) {
+		int tmo = s6p_udp_rcvtimeo(fd);
+		s6p_udp_wait_settled(fd, tmo);
+		if (!s6p_udp_snapshot(fd, s))
+			return EBADF;
+		if (s->pending)
+			return EAGAIN; /* SO_RCVTIMEO expired */
+	}
+	if (!s->pending && s->a.ctl < 0 && s->err)
+		return s6p_udp_take_err(fd, false);
+	return 0;
 }
 
 enum s6p_udp_verdict s6p_udp_recvmsg(int fd, struct msghdr *msg, int flags, ssize_t *r)
@@ -242,6 +413,12 @@ enum s6p_udp_verdict s6p_udp_recvmsg(int fd, struct msghdr *msg, int flags, ssiz
 		return S6P_UDP_OTHER;
 	if (msg->msg_iovlen && !msg->msg_iov) {
 		errno = EFAULT;
+		*r = -1;
+		return S6P_UDP_DONE;
+	}
+	int err = s6p_udp_recv_ready(fd, &s, flags);
+	if (err) {
+		errno = err;
 		*r = -1;
 		return S6P_UDP_DONE;
 	}

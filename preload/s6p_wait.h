@@ -11,10 +11,11 @@
 #include <signal.h>
 #include <stdatomic.h>
 #include "s6p_fdtab.h"
+#include "s6p_udp_hold.h"
 
 static inline bool s6p_wait_needed(void)
 {
-	return s6p_fdtab_watching();
+	return s6p_fdtab_watching() || s6p_udp_wait_any();
 }
 
 /* poll/ppoll semantics; timeout_ms < 0 waits forever. */

@@ -4,6 +4,16 @@
 S6_DEPS="build-essential autoconf automake libtool pkg-config check curl python3 iproute2 procps"
 # Real programs the integration tests run through socks6ify (t_programs*.sh).
 S6_DEPS="$S6_DEPS wget netcat-openbsd openssh-server openssh-client git openssl"
+# dig, host and nslookup (their own DNS over UDP through the proxy).
+S6_DEPS="$S6_DEPS bind9-dnsutils"
+# TLS for the server and the engine (pkg-config openssl).
+S6_DEPS="$S6_DEPS libssl-dev"
+# CONNECT-IP in the engine: the userspace TCP/IP stack (lwIP).
+S6_DEPS="$S6_DEPS liblwip-dev"
+# Leak check of the shim under thread load (t_load_shim.sh).
+S6_DEPS="$S6_DEPS valgrind"
+# CONNECT-IP forwarding in the server (pkg-config slirp needs glib's .pc).
+S6_DEPS="$S6_DEPS libslirp-dev libglib2.0-dev"
 
 s6_say()
 {

@@ -27,6 +27,8 @@ void s6_config_defaults(s6_config *cfg)
 	cfg->s6.optimistic = true;
 	cfg->s6.shared_store = true;
 	cfg->s6.session_idle_s = 300; /* below the companion server's 600 */
+	cfg->tls.verify = true;
+	cfg->tls.engine_idle_s = 300;
 }
 
 s6_err s6_cfg_fail(struct s6_cfg_ctx *ctx, const char *fmt, ...)

@@ -24,6 +24,12 @@ typedef enum s6_hosts_mode { S6_HOSTS_LOCAL = 0, S6_HOSTS_REMOTE } s6_hosts_mode
 typedef enum s6_fail_mode { S6_FAIL_CLOSED = 0, S6_FAIL_OPEN } s6_fail_mode;
 /* udp: through a SOCKS6 UDP ASSOCIATE (blocked with SOCKS4a), directly, or never. */
 typedef enum s6_udp_mode { S6_UDP_PROXY = 0, S6_UDP_DIRECT, S6_UDP_BLOCK } s6_udp_mode;
+/* dns-udp: a program's own DNS datagrams to a nameserver of resolv.conf or
+ * to loopback port 53: answered by the proxy's resolver, carried to that
+ * address in the association like other UDP, or sent directly. */
+typedef enum s6_dns_udp_mode {
+	S6_DNS_UDP_PROXY = 0, S6_DNS_UDP_ASSOCIATE, S6_DNS_UDP_DIRECT
+} s6_dns_udp_mode;
 
 /* SOCKS6 Stack options the client asks for (draft-11 "Stack options"). */
 typedef enum s6_leg {
@@ -78,6 +84,31 @@ typedef struct s6_socks6_config {
 
 #define S6_CONFIG_SESSION_IDLE_MAX 86400u
 
+/* socks6+tls (s6_config_tls.c): how the engine checks the proxy. */
+#define S6_CONFIG_PINS_MAX 8
+#define S6_CONFIG_PIN_LEN 32            /* SHA-256 */
+#define S6_CONFIG_PATH_MAX 4095
+#define S6_CONFIG_ENGINE_IDLE_MAX 86400u
+
+typedef struct s6_tls_config {
+	char ca_file[S6_CONFIG_PATH_MAX + 1]; /* "": the system store */
+	uint8_t pins[S6_CONFIG_PINS_MAX][S6_CONFIG_PIN_LEN];
+	unsigned n_pins;                 /* pin-sha256, repeatable */
+	bool verify;                     /* tls-verify, default on */
+	uint32_t engine_idle_s;          /* engine-idle, default 300 */
+} s6_tls_config;
+
+/* CONNECT-IP (s6_config_cip.c). */
+#define S6_CONFIG_BLOCK_ALIAS_MAX 16
+#define S6_CONFIG_BLOCK_ALIAS_LEN 255
+
+typedef struct s6_cip_config {
+	uint8_t mode;                    /* s6_cip_mode: rfc9484 (default) or draft00 */
+	bool plain;                      /* connect-ip-plain: HTTP without TLS (tests) */
+	unsigned n_block;                /* block-alias, repeatable */
+	char block[S6_CONFIG_BLOCK_ALIAS_MAX][S6_CONFIG_BLOCK_ALIAS_LEN + 1];
+} s6_cip_config;
+
 typedef struct s6_config {
 	bool has_proxy;
 	s6_proxy_url proxy;
@@ -90,6 +121,7 @@ typedef struct s6_config {
 	s6_log_level log_level;       /* default S6_LOG_ERROR */
 	s6_fail_mode fail;
 	s6_udp_mode udp;               /* default proxy */
+	s6_dns_udp_mode dns_udp;       /* default proxy */
 	/* `username` / `password` keys: used when the URL carries none. */
 	bool has_user;
 	char user[S6_URL_CRED_MAX + 1];
@@ -98,6 +130,8 @@ typedef struct s6_config {
 	bool holds_secret;            /* a password came from the file */
 	s6_stack_config stack;        /* SOCKS6 only */
 	s6_socks6_config s6;          /* SOCKS6 only */
+	s6_tls_config tls;            /* socks6+tls only */
+	s6_cip_config cip;            /* connect-ip and https only */
 } s6_config;
 
 void s6_config_defaults(s6_config *cfg);

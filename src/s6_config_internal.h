@@ -49,4 +49,17 @@ s6_err s6_cfg_set_optimistic(struct s6_cfg_ctx *ctx, const char *value);
 s6_err s6_cfg_set_session_store(struct s6_cfg_ctx *ctx, const char *value);
 s6_err s6_cfg_set_session_idle(struct s6_cfg_ctx *ctx, const char *value);
 
+/* The socks6+tls keys (s6_config_tls.c). */
+s6_err s6_cfg_set_ca_file(struct s6_cfg_ctx *ctx, const char *value);
+s6_err s6_cfg_set_pin_sha256(struct s6_cfg_ctx *ctx, const char *value);
+s6_err s6_cfg_set_tls_verify(struct s6_cfg_ctx *ctx, const char *value);
+s6_err s6_cfg_set_engine_idle(struct s6_cfg_ctx *ctx, const char *value);
+
+/* The CONNECT-IP keys (s6_config_cip.c), and the check of a CONNECT-IP
+ * proxy URL's template (false with a reason). */
+s6_err s6_cfg_set_cip_mode(struct s6_cfg_ctx *ctx, const char *value);
+s6_err s6_cfg_set_cip_plain(struct s6_cfg_ctx *ctx, const char *value);
+s6_err s6_cfg_set_block_alias(struct s6_cfg_ctx *ctx, const char *value);
+bool s6_cfg_cip_url_ok(const s6_proxy_url *u, char *why, size_t whylen);
+
 #endif

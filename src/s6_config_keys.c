@@ -17,10 +17,14 @@ s6_err s6_cfg_install_proxy(s6_config *cfg, const char *url, char *why, size_t w
 
 	if (err != S6_OK)
 		return err;
+	if (!s6_cfg_cip_url_ok(&parsed, why, whylen)) {
+		s6_url_wipe(&parsed);
+		return S6_ERR_URL;
+	}
 	if (!s6_scheme_implemented(parsed.scheme)) {
-		snprintf(why, whylen, "scheme %s is not implemented yet in this version (only %s and %s are)",
+		snprintf(why, whylen, "scheme %s is not implemented yet in this version (only %s, %s and %s are)",
 			 s6_scheme_name(parsed.scheme), s6_scheme_name(S6_SCHEME_SOCKS4A),
-			 s6_scheme_name(S6_SCHEME_SOCKS6));
+			 s6_scheme_name(S6_SCHEME_SOCKS6), s6_scheme_name(S6_SCHEME_SOCKS6_TLS));
 		s6_url_wipe(&parsed);
 		return S6_ERR_UNSUPPORTED_SCHEME;
 	}
@@ -167,6 +171,20 @@ static s6_err set_udp(struct s6_cfg_ctx *ctx, const char *value)
 	return S6_OK;
 }
 
+static s6_err set_dns_udp(struct s6_cfg_ctx *ctx, const char *value)
+{
+	if (strcmp(value, "proxy") == 0)
+		ctx->cfg->dns_udp = S6_DNS_UDP_PROXY;
+	else if (strcmp(value, "associate") == 0)
+		ctx->cfg->dns_udp = S6_DNS_UDP_ASSOCIATE;
+	else if (strcmp(value, "direct") == 0)
+		ctx->cfg->dns_udp = S6_DNS_UDP_DIRECT;
+	else
+		return s6_cfg_fail(ctx, "bad dns-udp '%.*s': expected proxy, associate or direct",
+				   Q(value));
+	return S6_OK;
+}
+
 static s6_err set_username(struct s6_cfg_ctx *ctx, const char *value)
 {
 	size_t len = strlen(value);
@@ -203,6 +221,7 @@ static const struct {
 	{"log-level", set_log_level},
 	{"fail", set_fail},
 	{"udp", set_udp},
+	{"dns-udp", set_dns_udp},
 	{"username", set_username},
 	{"password", set_password},
 	{"tos", s6_cfg_set_tos},
@@ -219,6 +238,13 @@ static const struct {
 	{"socks6-optimistic", s6_cfg_set_optimistic},
 	{"session-store", s6_cfg_set_session_store},
 	{"session-idle", s6_cfg_set_session_idle},
+	{"ca-file", s6_cfg_set_ca_file},
+	{"pin-sha256", s6_cfg_set_pin_sha256},
+	{"tls-verify", s6_cfg_set_tls_verify},
+	{"engine-idle", s6_cfg_set_engine_idle},
+	{"connect-ip-mode", s6_cfg_set_cip_mode},
+	{"connect-ip-plain", s6_cfg_set_cip_plain},
+	{"block-alias", s6_cfg_set_block_alias},
 };
 
 s6_err s6_cfg_set_key(struct s6_cfg_ctx *ctx, const char *key, const char *value)
@@ -231,8 +257,10 @@ s6_err s6_cfg_set_key(struct s6_cfg_ctx *ctx, const char *key, const char *value
 		return s6_cfg_keys[i].set(ctx, value);
 	}
 	return s6_cfg_fail(ctx, "unknown key '%.*s' (known: proxy, exclude, dns, hosts, "
-			   "connect-timeout, log-level, fail, udp, username, password, tos, ttl, "
+			   "connect-timeout, log-level, fail, udp, dns-udp, username, password, tos, ttl, "
 			   "no-fragment, happy-eyeballs, mptcp, tfo, socks6-auth, session, token-window, "
-			   "spend-tokens, tfo-proxy, socks6-optimistic, session-store, session-idle)",
+			   "spend-tokens, tfo-proxy, socks6-optimistic, session-store, session-idle, "
+			   "ca-file, pin-sha256, tls-verify, engine-idle, connect-ip-mode, "
+			   "connect-ip-plain, block-alias)",
 			   Q(key));
 }

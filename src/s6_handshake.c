@@ -22,8 +22,14 @@ void s6_hs_init(s6_hs *hs, const s6_hs_proto *proto)
 	hs->proto = proto;
 }
 
+/* The output holds the request, and in it the password of a SOCKS6
+ * request or an RFC 1929 exchange (and the engine's secret): no copy may
+ * outlive the handshake in freed or reused memory. */
 void s6_hs_release(s6_hs *hs)
 {
+	if (hs->out_heap)
+		explicit_bzero(hs->out_heap, hs->out_cap);
+	explicit_bzero(hs->out_inline, sizeof hs->out_inline);
 	free(hs->out_heap);
 	free(hs->in_heap);
 	hs->out_heap = hs->in_heap = NULL;
@@ -59,11 +65,18 @@ static s6_err s6_hs_reserve(uint8_t **heap, size_t *cap, uint8_t *inl, size_t ne
 		ncap *= 2;
 	if (ncap > S6_HS_MAX)
 		ncap = S6_HS_MAX;
-	uint8_t *p = realloc(*heap, ncap);
+	/* Not realloc: it would free the old block unwiped (see release). */
+	uint8_t *p = malloc(ncap);
 	if (!p)
 		return S6_ERR_NOMEM;
-	if (!*heap && keep)
-		memcpy(p, inl, keep); /* first move off the inline buffer */
+	if (keep)
+		memcpy(p, *heap ? *heap : inl, keep);
+	if (*heap) {
+		explicit_bzero(*heap, have);
+		free(*heap);
+	} else {
+		explicit_bzero(inl, keep);
+	}
 	*heap = p;
 	*cap = ncap;
 	return S6_OK;

@@ -33,8 +33,12 @@ const char *s6_scheme_name(s6_scheme scheme)
 
 bool s6_scheme_implemented(s6_scheme scheme)
 {
-	/* SOCKS6 over TLS and CONNECT-IP come in later stages. */
-	return scheme == S6_SCHEME_SOCKS4A || scheme == S6_SCHEME_SOCKS6;
+	return (unsigned)scheme < S6_SCHEME__COUNT;
+}
+
+bool s6_scheme_is_socks6(s6_scheme scheme)
+{
+	return scheme == S6_SCHEME_SOCKS6 || scheme == S6_SCHEME_SOCKS6_TLS;
 }
 
 /* A reason for the caller, tolerant of a NULL or empty buffer. */

@@ -49,6 +49,9 @@ s6_err s6_url_parse(const char *text, s6_proxy_url *out, char *why, size_t whyle
 /* Whether this build can talk the scheme yet. */
 bool s6_scheme_implemented(s6_scheme scheme);
 
+/* SOCKS6 on the wire: socks6, or socks6+tls (through the engine). */
+bool s6_scheme_is_socks6(s6_scheme scheme);
+
 /* "socks4a", "socks6", "socks6+tls", "connect-ip", "https". */
 const char *s6_scheme_name(s6_scheme scheme);
 

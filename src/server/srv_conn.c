@@ -231,14 +231,17 @@ void srv_conn_relay(srv_conn *c, int target_fd)
 
 /* ---- creation */
 
-static bool conn_setup(srv_conn *c, int fd, const struct sockaddr *peer)
+static bool conn_setup(srv_conn *c, int fd, const struct sockaddr *peer,
+		       const struct sockaddr *local)
 {
 	socklen_t len = sizeof c->local;
 	int one = 1;
 
 	s6_addr_unmap(peer, &c->peer);
 	s6_addr_format((struct sockaddr *)&c->peer, c->peer_str, sizeof c->peer_str);
-	if (getsockname(fd, (struct sockaddr *)&c->local, &len) < 0)
+	if (local)
+		memcpy(&c->local, local, s6_addr_len(local));
+	else if (getsockname(fd, (struct sockaddr *)&c->local, &len) < 0)
 		return false;
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
 	c->state = calloc(1, c->proto->state_size ? c->proto->state_size : 1);
@@ -249,11 +252,17 @@ static bool conn_setup(srv_conn *c, int fd, const struct sockaddr *peer)
 bool srv_conn_new(srv_server *s, int fd, const struct sockaddr *peer,
 		  const srv_proto *proto)
 {
+	return srv_conn_new_via(s, fd, peer, NULL, proto);
+}
+
+bool srv_conn_new_via(srv_server *s, int fd, const struct sockaddr *peer,
+		      const struct sockaddr *local, const srv_proto *proto)
+{
 	srv_conn *c = calloc(1, sizeof *c);
 
 	if (c)
 		c->proto = proto;
-	if (!c || !conn_setup(c, fd, peer)) {
+	if (!c || !conn_setup(c, fd, peer, local)) {
 		s6_log(S6_LOG_ERROR, "cannot take a new connection: %s",
 		       c ? "out of resources" : "out of memory");
 		if (c)

@@ -42,6 +42,9 @@ typedef struct srv_proto {
 	void (*input)(srv_conn *c);
 	/* Cancel pending work and free what the state owns (any phase). */
 	void (*release)(srv_conn *c);
+	/* Optional: the listener hands accepted sockets here instead of
+	 * srv_conn_new (TLS terminates in front of the protocol). */
+	void (*accept)(srv_server *s, int fd, const struct sockaddr *peer);
 } srv_proto;
 
 typedef struct srv_config {
@@ -55,6 +58,8 @@ typedef struct srv_config {
 	const char *const *allow_users;
 	size_t n_allow_users;
 	const struct srv_s6_config *s6;  /* SOCKS6 listener settings */
+	const struct srv_misb_script *misbehave; /* --misbehave (srv_misbehave.h) */
+	const struct srv_cip_config *cip;  /* CONNECT-IP listener settings */
 } srv_config;
 
 struct srv_server {
@@ -65,6 +70,8 @@ struct srv_server {
 	unsigned nconns;
 	struct srv_listener *listeners;
 	struct srv_s6_sessions *s6_sessions;
+	struct srv_tls *tls;     /* --socks6-tls: certificate, TLS fronts */
+	struct srv_cip_pool *cip_pool;  /* CONNECT-IP client addresses */
 };
 
 enum srv_phase { SRV_HANDSHAKE, SRV_PENDING, SRV_RELAY, SRV_CLOSING };
@@ -90,6 +97,10 @@ struct srv_conn {
 /* Take over an accepted socket. False (fd closed) when out of resources. */
 bool srv_conn_new(srv_server *s, int fd, const struct sockaddr *peer,
 		  const srv_proto *proto);
+/* The same for a socket that is not the client's own (the plaintext end of
+ * a TLS front): peer and local are the client's TCP addresses. */
+bool srv_conn_new_via(srv_server *s, int fd, const struct sockaddr *peer,
+		      const struct sockaddr *local, const srv_proto *proto);
 /* Tear down now (idempotent); the memory goes after this loop iteration. */
 void srv_conn_close(srv_conn *c);
 /* Close every connection (shutdown). */

@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <stdlib.h>
@@ -18,17 +19,30 @@
 
 #define ACCEPTS_PER_EVENT 64
 #define PAUSE_MS 100
+#define REFUSE_LOG_MS 1000
 
-static void refuse_over_limit(srv_server *s, int fd, const struct sockaddr *peer)
+/* At the cap every further connection is refused; the line for it is
+ * logged at most once a second (with how many went unlogged before it),
+ * as a connection flood would otherwise become a log flood. */
+static void refuse_over_limit(srv_listener *ls, int fd, const struct sockaddr *peer)
 {
-	char buf[S6_ADDR_STR_MAX];
+	char buf[S6_ADDR_STR_MAX], more[48] = "";
 	struct sockaddr_storage ss;
+	uint64_t now = srv_now_ms();
 
-	s6_addr_unmap(peer, &ss);
-	s6_log(S6_LOG_ERROR, "%s: rejected: too many clients (max-clients %u)",
-	       s6_addr_format((struct sockaddr *)&ss, buf, sizeof buf),
-	       s->cfg.max_clients);
 	close(fd);
+	if (ls->cap_logged_ms && now - ls->cap_logged_ms < REFUSE_LOG_MS) {
+		ls->cap_unlogged++;
+		return;
+	}
+	if (ls->cap_unlogged)
+		snprintf(more, sizeof more, "; %u more not logged", ls->cap_unlogged);
+	ls->cap_logged_ms = now;
+	ls->cap_unlogged = 0;
+	s6_addr_unmap(peer, &ss);
+	s6_log(S6_LOG_ERROR, "%s: rejected: too many clients (max-clients %u)%s",
+	       s6_addr_format((struct sockaddr *)&ss, buf, sizeof buf),
+	       ls->srv->cfg.max_clients, more);
 }
 
 /* Out of descriptors: the pending connection stays queued and epoll would
@@ -68,7 +82,9 @@ static void on_accept(srv_watch *w, uint32_t events)
 			return;
 		}
 		if (s->nconns >= s->cfg.max_clients)
-			refuse_over_limit(s, fd, (struct sockaddr *)&peer);
+			refuse_over_limit(ls, fd, (struct sockaddr *)&peer);
+		else if (ls->proto->accept)
+			ls->proto->accept(s, fd, (struct sockaddr *)&peer);
 		else
 			srv_conn_new(s, fd, (struct sockaddr *)&peer, ls->proto);
 	}

@@ -12,12 +12,14 @@
 #include <unistd.h>
 
 #include "s6_log.h"
+#include "srv_cip.h"
 #include "srv_conn.h"
 #include "srv_listen.h"
 #include "srv_loop.h"
 #include "srv_options.h"
 #include "srv_resolve.h"
 #include "srv_s6_session.h"
+#include "srv_tls.h"
 
 static int log_fd = -1;
 static bool pid_written;
@@ -53,6 +55,16 @@ static bool write_pid_file(const char *path)
 	return true;
 }
 
+static bool start_tls(srv_server *s, const srv_options *o)
+{
+	char why[512];
+
+	s->tls = srv_tls_new(s, o->tls_cert, o->tls_key, why, sizeof why);
+	if (!s->tls)
+		s6_log(S6_LOG_ERROR, "cannot set up TLS: %s", why);
+	return s->tls != NULL;
+}
+
 static bool start(srv_server *s, const srv_options *o)
 {
 	s->resolver = srv_resolver_new(s->loop, SRV_RESOLVE_THREADS);
@@ -62,6 +74,16 @@ static bool start(srv_server *s, const srv_options *o)
 	}
 	s->s6_sessions = srv_s6_sessions_new(o->s6.max_sessions, o->s6.session_timeout_ms);
 	if (!s->s6_sessions) {
+		s6_log(S6_LOG_ERROR, "out of memory");
+		return false;
+	}
+	if (o->cfg.misbehave)
+		s6_log(S6_LOG_INFO, "misbehave mode: every listener runs a %zu-step "
+		       "script (a hostile proxy for tests)", o->misb.n_steps);
+	if (o->tls_cert && !start_tls(s, o))
+		return false;
+	s->cip_pool = srv_cip_pool_new(&o->cip);
+	if (!s->cip_pool) {
 		s6_log(S6_LOG_ERROR, "out of memory");
 		return false;
 	}
@@ -75,11 +97,15 @@ static bool start(srv_server *s, const srv_options *o)
 static void stop(srv_server *s)
 {
 	srv_conn_close_all(s);
+	srv_tls_free(s->tls);
+	s->tls = NULL;
 	srv_listen_close_all(s);
 	srv_resolver_free(s->resolver); /* after the connections: they cancel jobs */
 	s->resolver = NULL;
 	srv_s6_sessions_free(s->s6_sessions);
 	s->s6_sessions = NULL;
+	srv_cip_pool_free(s->cip_pool);
+	s->cip_pool = NULL;
 }
 
 int main(int argc, char **argv)

@@ -12,10 +12,13 @@
 #include "s6_cidr.h"
 #include "s6_token.h"
 #include "s6_socks4.h"
+#include "srv_cip.h"
+#include "srv_misbehave.h"
 #include "srv_options.h"
 #include "srv_resolve.h"
 #include "srv_socks4.h"
 #include "srv_socks6.h"
+#include "srv_tls.h"
 
 #define PROG "socks6ify-server"
 #define TIMEOUT_MAX_S 2000000.0   /* keeps milliseconds within unsigned */
@@ -41,6 +44,16 @@ enum {
 	OPT_MAX_SESSIONS,
 	OPT_TOKEN_WINDOW,
 	OPT_DENY,
+	OPT_SOCKS6_TLS,
+	OPT_CERT,
+	OPT_KEY,
+	OPT_MISBEHAVE,
+	OPT_CONNECT_IP,
+	OPT_CONNECT_IP_TLS,
+	OPT_CIP_DRAFT00,
+	OPT_CIP_POOL,
+	OPT_CIP_MTU,
+	OPT_CNAME,
 };
 
 static const struct option long_options[] = {
@@ -65,6 +78,16 @@ static const struct option long_options[] = {
 	{"max-sessions", required_argument, NULL, OPT_MAX_SESSIONS},
 	{"token-window", required_argument, NULL, OPT_TOKEN_WINDOW},
 	{"deny", required_argument, NULL, OPT_DENY},
+	{"socks6-tls", required_argument, NULL, OPT_SOCKS6_TLS},
+	{"cert", required_argument, NULL, OPT_CERT},
+	{"key", required_argument, NULL, OPT_KEY},
+	{"misbehave", required_argument, NULL, OPT_MISBEHAVE},
+	{"connect-ip", required_argument, NULL, OPT_CONNECT_IP},
+	{"connect-ip-tls", required_argument, NULL, OPT_CONNECT_IP_TLS},
+	{"connect-ip-draft00", no_argument, NULL, OPT_CIP_DRAFT00},
+	{"connect-ip-pool", required_argument, NULL, OPT_CIP_POOL},
+	{"connect-ip-mtu", required_argument, NULL, OPT_CIP_MTU},
+	{"cname", required_argument, NULL, OPT_CNAME},
 	{NULL, 0, NULL, 0},
 };
 
@@ -75,6 +98,9 @@ static const struct {
 } listener_kinds[] = {
 	{OPT_SOCKS4A, &srv_socks4_proto},
 	{OPT_SOCKS6, &srv_socks6_proto},
+	{OPT_SOCKS6_TLS, &srv_socks6_tls_proto},
+	{OPT_CONNECT_IP, &srv_cip_proto},
+	{OPT_CONNECT_IP_TLS, &srv_cip_tls_proto},
 };
 
 static void usage(FILE *f)
@@ -87,6 +113,20 @@ static void usage(FILE *f)
 "  --socks4a ADDR:PORT        listen for SOCKS4/4a (repeatable; [IPv6]:PORT;\n"
 "                             port 0 lets the kernel choose, see the log)\n"
 "  --socks6 ADDR:PORT         listen for SOCKS6 (repeatable, as --socks4a)\n"
+"  --socks6-tls ADDR:PORT     listen for SOCKS6 over TLS 1.3 (repeatable)\n"
+"  --cert FILE                TLS: certificate chain (PEM), leaf first\n"
+"  --key FILE                 TLS: private key (PEM); the file must not be\n"
+"                             accessible by group or others\n"
+"  --connect-ip ADDR:PORT     listen for CONNECT-IP (RFC 9484, HTTP/1.1 Upgrade;\n"
+"                             plain HTTP: for tests; repeatable)\n"
+"  --connect-ip-tls ADDR:PORT CONNECT-IP over TLS (--cert, --key)\n"
+"  --connect-ip-draft00       CONNECT-IP: draft-00 codepoints for every request\n"
+"                             (else chosen per request: no Capsule-Protocol)\n"
+"  --connect-ip-pool CIDR     CONNECT-IP: client addresses (default\n"
+"                             10.99.0.0/16 and fd99::/64; one per family)\n"
+"  --connect-ip-mtu N         CONNECT-IP: tunnel MTU (default 1500)\n"
+"  --cname NAME=TARGET        CONNECT-IP: a CNAME for next-hop-aliases (tests;\n"
+"                             repeatable)\n"
 "  --allow-user ID            SOCKS4: accept only these user ids (repeatable)\n"
 "  --user NAME:PASS           SOCKS6: a username/password (repeatable); with\n"
 "                             none (and no --users) no authentication\n"
@@ -109,6 +149,8 @@ static void usage(FILE *f)
 "  -v, --verbose              debug output\n"
 "  --log-file FILE            append the log to FILE (default stderr)\n"
 "  --pid-file FILE            write the process id to FILE\n"
+"  --misbehave SCRIPT         tests only: every listener plays a hostile\n"
+"                             proxy (a script FILE, or inline:STEP;STEP...)\n"
 "  -h, --help                 this help\n"
 "      --version              version\n"
 "Timeouts accept fractions (0.5); 0 disables a limit.\n");
@@ -246,16 +288,73 @@ static enum srv_opts_result timeout_opt(const char *name, const char *arg, unsig
 	return SRV_OPTS_RUN;
 }
 
+/* --misbehave: the script now (one error line for a bad one); listeners are
+ * wrapped once all are known (misbehave_wrap). */
+static enum srv_opts_result misbehave(srv_options *o, const char *arg)
+{
+	char why[PATH_MAX_MSG];
+
+	srv_misb_free(&o->misb);
+	o->cfg.misbehave = NULL;
+	if (!srv_misb_load(arg, &o->misb, why, sizeof why)) {
+		fprintf(stderr, PROG ": --misbehave: %s\n", why);
+		return SRV_OPTS_USAGE;
+	}
+	o->cfg.misbehave = &o->misb;
+	return SRV_OPTS_RUN;
+}
+
+static enum srv_opts_result misbehave_wrap(srv_options *o)
+{
+	char why[PATH_MAX_MSG];
+
+	for (size_t i = 0; o->cfg.misbehave && i < o->n_listen; i++) {
+		const srv_proto *p = srv_misb_wrap(o->listen[i].proto, &o->misb,
+						   why, sizeof why);
+		if (!p) {
+			fprintf(stderr, PROG ": --misbehave: %s\n", why);
+			return SRV_OPTS_USAGE;
+		}
+		o->listen[i].proto = p;
+	}
+	return SRV_OPTS_RUN;
+}
+
+static enum srv_opts_result cip_opt(srv_options *o, int opt, const char *arg)
+{
+	char why[600];
+	bool ok = opt == OPT_CIP_POOL ? srv_cip_opt_pool(&o->cip, arg, why, sizeof why) :
+		  opt == OPT_CIP_MTU ? srv_cip_opt_mtu(&o->cip, arg, why, sizeof why) :
+		  srv_cip_opt_cname(&o->cip, arg, why, sizeof why);
+
+	if (!ok) {
+		fprintf(stderr, PROG ": invalid value for --%s: %s\n", opt == OPT_CIP_POOL ?
+			"connect-ip-pool" : opt == OPT_CIP_MTU ? "connect-ip-mtu" : "cname", why);
+		return SRV_OPTS_USAGE;
+	}
+	return SRV_OPTS_RUN;
+}
+
 static enum srv_opts_result handle(srv_options *o, int opt, const char *arg)
 {
 	srv_config *cfg = &o->cfg;
 
 	switch (opt) {
 	case OPT_SOCKS4A:
-	case OPT_SOCKS6: return add_listener(o, opt, arg);
+	case OPT_SOCKS6:
+	case OPT_SOCKS6_TLS:
+	case OPT_CONNECT_IP:
+	case OPT_CONNECT_IP_TLS: return add_listener(o, opt, arg);
+	case OPT_CIP_DRAFT00: o->cip.draft00 = true; return SRV_OPTS_RUN;
+	case OPT_CIP_POOL:
+	case OPT_CIP_MTU:
+	case OPT_CNAME: return cip_opt(o, opt, arg);
+	case OPT_CERT: o->tls_cert = arg; return SRV_OPTS_RUN;
+	case OPT_KEY: o->tls_key = arg; return SRV_OPTS_RUN;
 	case OPT_USER: return s6_user(o, arg);
 	case OPT_USERS: return s6_users_file(o, arg);
 	case OPT_DENY: return s6_deny(o, arg);
+	case OPT_MISBEHAVE: return misbehave(o, arg);
 	case OPT_SESSION_TIMEOUT:
 		return timeout_opt("session-timeout", arg, &o->s6.session_timeout_ms);
 	case OPT_MAX_SESSIONS:
@@ -298,6 +397,27 @@ static void defaults(srv_options *o)
 	o->s6.session_timeout_ms = 600 * 1000;
 	o->s6.max_sessions = 1024;
 	o->s6.token_window = 64;
+	srv_cip_config_defaults(&o->cip);
+	o->cfg.cip = &o->cip;
+}
+
+/* --socks6-tls needs both files; the files need a TLS listener. */
+static enum srv_opts_result check_tls(const srv_options *o)
+{
+	bool tls = false;
+
+	for (size_t i = 0; i < o->n_listen; i++)
+		tls |= o->listen[i].proto == &srv_socks6_tls_proto ||
+		       o->listen[i].proto == &srv_cip_tls_proto;
+	if (tls && (!o->tls_cert || !o->tls_key)) {
+		fprintf(stderr, PROG ": --socks6-tls needs --cert FILE and --key FILE\n");
+		return SRV_OPTS_USAGE;
+	}
+	if (!tls && (o->tls_cert || o->tls_key)) {
+		fprintf(stderr, PROG ": --cert and --key are for --socks6-tls listeners\n");
+		return SRV_OPTS_USAGE;
+	}
+	return SRV_OPTS_RUN;
 }
 
 /* getopt's own messages are off so that every mistake is one line. */
@@ -316,6 +436,17 @@ static enum srv_opts_result unknown(int opt, int argc, char **argv)
 	return SRV_OPTS_USAGE;
 }
 
+/* --user NAME:PASS: the password has been copied; blank it in argv, which
+ * /proc/PID/cmdline shows to every local user (from now on only: --users
+ * FILE keeps it off the command line altogether). */
+static void hide_password(char *arg)
+{
+	char *colon = strchr(arg, ':');
+
+	if (colon)
+		memset(colon + 1, '*', strlen(colon + 1));
+}
+
 enum srv_opts_result srv_options_parse(srv_options *o, int argc, char **argv)
 {
 	enum srv_opts_result r = SRV_OPTS_RUN;
@@ -328,6 +459,8 @@ enum srv_opts_result srv_options_parse(srv_options *o, int argc, char **argv)
 		if (opt == '?' || opt == ':')
 			return unknown(opt, argc, argv);
 		r = handle(o, opt, optarg);
+		if (opt == OPT_USER)
+			hide_password(optarg);
 	}
 	if (r != SRV_OPTS_RUN)
 		return r;
@@ -339,7 +472,8 @@ enum srv_opts_result srv_options_parse(srv_options *o, int argc, char **argv)
 		fprintf(stderr, PROG ": no listener given (use --socks4a or --socks6 ADDR:PORT)\n");
 		return SRV_OPTS_USAGE;
 	}
-	return SRV_OPTS_RUN;
+	r = check_tls(o);  /* before the listeners are wrapped */
+	return r == SRV_OPTS_RUN ? misbehave_wrap(o) : r;
 }
 
 void srv_options_free(srv_options *o)
@@ -348,6 +482,9 @@ void srv_options_free(srv_options *o)
 	free(o->users);
 	free(o->s6.deny);
 	srv_s6_users_free(&o->s6.users);
+	srv_misb_free(&o->misb);
+	srv_cip_config_free(&o->cip);
+	o->cfg.misbehave = NULL;
 	o->s6.deny = NULL;
 	o->s6.n_deny = 0;
 	o->listen = NULL;

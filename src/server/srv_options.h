@@ -9,7 +9,9 @@
 #include <sys/socket.h>
 
 #include "s6_log.h"
+#include "srv_cip.h"
 #include "srv_conn.h"
+#include "srv_misb_script.h"
 #include "srv_socks6.h"
 
 typedef struct srv_listen_spec {
@@ -26,6 +28,10 @@ typedef struct srv_options {
 	int verbosity;             /* +1 per -v, -1 per -q */
 	const char *log_file;
 	const char *pid_file;
+	const char *tls_cert;      /* --socks6-tls: --cert, --key */
+	const char *tls_key;
+	srv_misb_script misb;      /* --misbehave; cfg.misbehave points here */
+	srv_cip_config cip;        /* --connect-ip...; cfg.cip points here */
 } srv_options;
 
 enum srv_opts_result {

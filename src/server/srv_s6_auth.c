@@ -45,11 +45,18 @@ bool srv_s6_users_add(srv_s6_users *u, const char *text, size_t len,
 			snprintf(why, whylen, "more than %d users", SRV_S6_USERS_MAX);
 			return false;
 		}
-		grown = realloc(u->v, (u->n + 1) * sizeof *grown);
+		/* Not realloc: it would free the old table, passwords and
+		 * all, without wiping it. */
+		grown = malloc((u->n + 1) * sizeof *grown);
 		if (!grown) {
 			snprintf(why, whylen, "out of memory");
 			return false;
 		}
+		if (u->n) {
+			memcpy(grown, u->v, u->n * sizeof *grown);
+			explicit_bzero(u->v, u->n * sizeof *grown);
+		}
+		free(u->v);
 		u->v = grown;
 		e = &u->v[u->n++];
 		memset(e, 0, sizeof *e);
@@ -127,6 +134,7 @@ static bool read_users(srv_s6_users *u, FILE *f, const char *path, char *why, si
 bool srv_s6_users_load(srv_s6_users *u, const char *path, char *why, size_t whylen)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	char iobuf[BUFSIZ]; /* ours, to wipe: stdio's own is freed unwiped */
 	FILE *f;
 	bool ok;
 
@@ -144,8 +152,10 @@ bool srv_s6_users_load(srv_s6_users *u, const char *path, char *why, size_t whyl
 		close(fd);
 		return false;
 	}
+	setvbuf(f, iobuf, _IOFBF, sizeof iobuf);
 	ok = read_users(u, f, path, why, whylen);
 	fclose(f);
+	explicit_bzero(iobuf, sizeof iobuf);
 	return ok;
 }
 

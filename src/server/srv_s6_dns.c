@@ -50,19 +50,26 @@ struct srv_s6dns {
 
 /* ---- worker thread */
 
+int srv_s6dns_nsend(const uint8_t *q, size_t qlen, uint8_t *ans, size_t cap)
+{
+	struct __res_state st;
+	int alen;
+
+	memset(&st, 0, sizeof st);
+	if (qlen > SRV_DNS_MSG_MAX || cap > SRV_DNS_MSG_MAX || res_ninit(&st) != 0)
+		return -1;
+	alen = res_nsend(&st, q, (int)qlen, ans, (int)cap);
+	if (alen > (int)cap || alen < SRV_DNS_HDR_LEN)
+		alen = -1;
+	res_nclose(&st);
+	return alen;
+}
+
 static void dns_run(void *arg)
 {
 	dns_work *w = arg;
-	struct __res_state st;
 
-	memset(&st, 0, sizeof st);
-	w->alen = -1;
-	if (res_ninit(&st) != 0)
-		return;
-	w->alen = res_nsend(&st, w->q, (int)w->qlen, w->ans, (int)sizeof w->ans);
-	if (w->alen > (int)sizeof w->ans || w->alen < SRV_DNS_HDR_LEN)
-		w->alen = -1;
-	res_nclose(&st);
+	w->alen = srv_s6dns_nsend(w->q, w->qlen, w->ans, sizeof w->ans);
 }
 
 /* ---- loop side */

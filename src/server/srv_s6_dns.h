@@ -6,6 +6,8 @@
 #ifndef SRV_S6_DNS_H
 #define SRV_S6_DNS_H
 
+#include <stddef.h>
+#include <stdint.h>
 #include "srv_conn.h"
 
 typedef struct srv_s6dns srv_s6dns;
@@ -19,5 +21,11 @@ srv_s6dns *srv_s6dns_start(srv_conn *c);
 
 /* Stop, cancel queries in flight, free (from the protocol's release). */
 void srv_s6dns_free(srv_s6dns *d);
+
+/* One query through the system resolver (res_nsend, blocking: worker
+ * threads only): the answer's length in ans, or -1 when the resolver failed
+ * or gave less than a header. Also used for DNS datagrams in a UDP
+ * association (srv_s6_udp_dns.c). */
+int srv_s6dns_nsend(const uint8_t *q, size_t qlen, uint8_t *ans, size_t cap);
 
 #endif

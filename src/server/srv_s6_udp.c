@@ -196,6 +196,13 @@ void s6udp_client_datagram(srv_s6udp *u, const s6_s6_udp_msg *m)
 	struct sockaddr_storage dst;
 
 	s6udp_touch(u);
+	/* The unspecified address, port 53: a query for our resolver, as a
+	 * CONNECT there is the DNS service. */
+	if (m->port == 53 && s6_s6_addr_is_unspecified(&m->addr) &&
+	    m->addr.type != S6_SOCKS6_ATYP_DOMAIN) {
+		s6udp_dns_query(u, m);
+		return;
+	}
 	/* Address and port zero: only a confirmation ("Proxying UDP
 	 * servers"); nothing to forward. Port 0 cannot be sent to anyway. */
 	if (m->port == 0 || s6_s6_addr_is_unspecified(&m->addr))

@@ -4,7 +4,9 @@
  *   srv_s6_udp_tcp.c    the TCP stream (control and datagram channel);
  *   srv_s6_udp_sock.c   opening the socket (family, Port Parity, reserve);
  *   srv_s6_udp_names.c  per-association cache of resolved domain names;
- *   srv_s6_udp_icmp.c   ICMP errors from the error queue (UDP Error option).
+ *   srv_s6_udp_icmp.c   ICMP errors from the error queue (UDP Error option);
+ *   srv_s6_udp_dns.c    datagrams to 0.0.0.0/:: port 53, answered by the
+ *                       server's resolver (as the DNS service over TCP).
  *
  * One UDP socket serves both sides: the client sends its datagrams to it
  * (the address in the Operation Reply) and remote hosts answer to it, as the
@@ -34,6 +36,7 @@
 #define S6UDP_NAME_TTL_MS 60000     /* a resolved name is reused this long */
 #define S6UDP_NAME_NEG_TTL_MS 5000  /* a failed one is not retried this long */
 #define S6UDP_RX_BURST 64           /* datagrams handled per wake-up */
+#define S6UDP_DNS_INFLIGHT 8        /* DNS datagrams resolving at once */
 
 enum s6udp_channel { S6UDP_CH_NONE, S6UDP_CH_TCP, S6UDP_CH_UDP };
 
@@ -56,6 +59,13 @@ typedef struct s6udp_name {
 	s6udp_pending *pending;
 	size_t npending;
 } s6udp_name;
+
+/* A DNS datagram being resolved (srv_s6_udp_dns.c). */
+typedef struct s6udp_dns_slot {
+	srv_s6udp *u;
+	srv_resolve_job *job;           /* NULL: free */
+	uint8_t atyp;                   /* the unspecified address it was sent to */
+} s6udp_dns_slot;
 
 typedef struct s6udp_stats {
 	uint64_t dgrams, bytes, dropped;
@@ -87,6 +97,8 @@ struct srv_s6udp {
 	uint8_t *rx;                /* S6UDP_RX_MAX bytes */
 	s6udp_name names[S6UDP_NAMES_MAX];
 	size_t pending_bytes;
+	s6udp_dns_slot dns[S6UDP_DNS_INFLIGHT];
+	uint64_t dns_queries, dns_failed;
 	struct srv_s6udp *next_reserved; /* list of holders of a reservation */
 };
 
@@ -142,6 +154,10 @@ void s6udp_names_free(srv_s6udp *u);
 uint8_t s6udp_icmp_code(bool icmp6, uint8_t type, uint8_t code);
 bool s6udp_icmp_enable(int fd, int family);
 void s6udp_icmp_drain(srv_s6udp *u);
+
+/* srv_s6_udp_dns.c: a Datagram to the unspecified address, port 53. */
+void s6udp_dns_query(srv_s6udp *u, const s6_s6_udp_msg *m);
+void s6udp_dns_free(srv_s6udp *u);
 
 /* sockaddr (v4-mapped unmapped) to a SOCKS6 address; false for others. */
 bool s6udp_addr_from_sa(const struct sockaddr_storage *sa, s6_s6_addr *out,

@@ -44,6 +44,7 @@ static void free_udp(srv_s6udp *u)
 	srv_timer_stop(l, &u->idle);
 	srv_timer_stop(l, &u->kick);
 	s6udp_names_free(u);
+	s6udp_dns_free(u);
 	srv_watch_close(l, &u->udp);
 	s6udp_sock_release(u);
 	free(u->rx);
@@ -294,8 +295,8 @@ void srv_s6udp_free(srv_s6udp *u)
 	s6_log(S6_LOG_INFO, "socks6-udp %s assoc=%s ended: client->remote %" PRIu64
 	       " datagrams %" PRIu64 " bytes (%" PRIu64 " dropped), remote->client %"
 	       PRIu64 " datagrams %" PRIu64 " bytes (%" PRIu64 " dropped), %" PRIu64
-	       " errors", u->c->peer_str, u->idhex, u->up.dgrams, u->up.bytes,
-	       u->up.dropped, u->down.dgrams, u->down.bytes, u->down.dropped,
-	       u->errors_sent);
+	       " errors, %" PRIu64 " DNS queries (%" PRIu64 " SERVFAIL)", u->c->peer_str,
+	       u->idhex, u->up.dgrams, u->up.bytes, u->up.dropped, u->down.dgrams,
+	       u->down.bytes, u->down.dropped, u->errors_sent, u->dns_queries, u->dns_failed);
 	free_udp(u);
 }

@@ -134,5 +134,25 @@ bn_latency_rows()
 	bn_fresh_runtime
 	bn_row "socks6ify SOCKS6, TFO off" 2 : "${s6[@]}" -f "$coff" "${tt[@]}" "${target[@]}"
 	bn_row "socks6ify SOCKS4a" 1 : "${s6[@]}" -p "socks4a://$P_ADDR:$S4_PORT" "${tt[@]}" "${target[@]}"
+	bn_tls_rows
 	bn_row "proxychains4 SOCKS5 (microsocks)" 1 : proxychains4 -q -f "$pc" "${tt[@]}" "${target[@]}"
+}
+
+# socks6+tls through the engine (one per runtime directory, so each cold
+# run starts its own: that start is part of a first connection ever).
+bn_prep_cold_tls()
+{
+	bn_fresh_runtime
+	HOME=$XDG_RUNTIME_DIR
+	bn_flush_cookies
+}
+
+bn_tls_rows()
+{
+	local tt=("$BN_BIN/ttfb") s6=("$BN_BUILD/socks6ify" -q) ct
+	ct=$(bn_conf s6tls "proxy socks6+tls://$BENCH_USER@$P_ADDR:$S6T_PORT" "ca-file $BN_PKI/ca.pem")
+	export SOCKS6IFY_ENGINE=$BN_BUILD/src/engine/socks6ify-engine
+	bn_row "socks6ify SOCKS6+TLS, cold" 0 bn_prep_cold_tls "${s6[@]}" -f "$ct" "${tt[@]}" "$S_ADDR" "$WEB_PORT"
+	bn_fresh_runtime
+	bn_row "socks6ify SOCKS6+TLS, warm" 2 : "${s6[@]}" -f "$ct" "${tt[@]}" "$S_ADDR" "$WEB_PORT"
 }

@@ -95,6 +95,9 @@ bn_loopback_rows()
 	echo "loopback: bulk $BULK_MIB MiB, median of $BULK_RUNS:"
 	bn_bulk_row "direct" "${tt[@]}"
 	bn_bulk_row "socks6ify SOCKS6" "${s6[@]}" -f "$c6" "${tt[@]}"
+	bn_bulk_row "socks6ify SOCKS6+TLS" env SOCKS6IFY_ENGINE="$BN_BUILD/src/engine/socks6ify-engine" \
+		"${s6[@]}" -f "$(bn_conf lo6t "proxy socks6+tls://$BENCH_USER@$LO:$S6T_PORT" \
+			"ca-file $BN_PKI/ca.pem")" "${tt[@]}"
 	bn_bulk_row "proxychains4 SOCKS5 (microsocks)" proxychains4 -q -f "$pc5" "${tt[@]}"
 	echo "start-up, median of $START_RUNS runs:"
 	bn_start_row "/bin/true" "$START_RUNS" /bin/true

@@ -25,6 +25,7 @@ WEB_PORT=8080
 S6_PORT=1080        # socks6ify-server --socks6
 S4_PORT=1081        # socks6ify-server --socks4a
 MS_PORT=1082        # microsocks (SOCKS5)
+S6T_PORT=1083       # socks6ify-server --socks6-tls
 BENCH_USER=bench:bench6
 
 bn_die()
@@ -143,16 +144,33 @@ bn_check_links()
 	done
 }
 
-# The web server and the three proxies, in NS, on the given addresses.
+# The test CA (tests/integration/tls_lib.sh) and a proxy certificate for
+# both proxy addresses, once: BN_PKI/ca.pem is what socks6+tls verifies.
+bn_pki()
+{
+	[ -f "${BN_PKI:-/nonexistent}/bench.pem" ] && return 0
+	BN_PKI=$BN_TMP/pki
+	. tests/integration/tls_lib.sh
+	tls_make_pki "$BN_PKI" &&
+		tls__leaf "$BN_PKI" ca bench "IP:$P_ADDR,IP:127.0.0.1" \
+			"$(date -u -d '-1 day' +%Y%m%d%H%M%SZ)" "$(date -u -d '+20 days' +%Y%m%d%H%M%SZ)" ||
+		bn_die "cannot make the TLS test certificates"
+	chmod 600 "$BN_PKI"/*.key
+}
+
+# The web server and the four proxies, in NS, on the given addresses.
 bn_servers()
 {
 	local ns=$1 web=$2 proxy=$3
+	bn_pki
 	bn_bg "web-$ns" "$ns" "$BN_BIN/httpd" "$web" "$WEB_PORT"
 	bn_wait_for listening "$BN_TMP/web-$ns.out" || bn_die "httpd did not start"
 	[ "$ns" = "$NS_S" ] && ns=$NS_P
 	bn_bg "srv-$ns" "$ns" "$BN_BUILD/socks6ify-server" --socks6 "$proxy:$S6_PORT" \
-		--socks4a "$proxy:$S4_PORT" --user "$BENCH_USER" --token-window 64
-	bn_wait_for "listening socks4a" "$BN_TMP/srv-$ns.err" ||
+		--socks4a "$proxy:$S4_PORT" --user "$BENCH_USER" --token-window 64 \
+		--socks6-tls "$proxy:$S6T_PORT" --cert "$BN_PKI/bench.pem" --key "$BN_PKI/bench.key"
+	bn_wait_for "listening socks4a" "$BN_TMP/srv-$ns.err" &&
+		bn_wait_for "listening socks6-tls" "$BN_TMP/srv-$ns.err" ||
 		bn_die "socks6ify-server did not start: $(cat "$BN_TMP/srv-$ns.err")"
 	bn_bg "ms-$ns" "$ns" microsocks -i "$proxy" -p "$MS_PORT"
 	sleep 0.2

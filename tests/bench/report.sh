@@ -89,6 +89,9 @@ bn_check_targets()
 		bn_target "warm SOCKS6 TTFB (ms) <= 1.10 x RTT" "$(bn_ms "$warm")" le \
 			"$(awk -v r="$rtt" 'BEGIN { printf "%.1f", 1.1 * r }')"
 		bn_target "warm SOCKS6 TTFB / proxychains4 TTFB <= 0.40" "$(bn_ratio "$warm" "$pc")" le 0.40
+		warm=$(bn_get BN_ROWS "socks6ify SOCKS6+TLS, warm" 2)
+		bn_target "warm SOCKS6+TLS TTFB (ms) <= 1.15 x RTT" "$(bn_ms "$warm")" le \
+			"$(awk -v r="$rtt" 'BEGIN { printf "%.1f", 1.15 * r }')"
 	fi
 	[ ${#BN_LOOP_ROWS[@]} -gt 0 ] || return 0
 	for c in "socks6ify SOCKS6 (socks6ify-server)" "socks6ify SOCKS4 (socks6ify-server)"; do
@@ -101,6 +104,8 @@ bn_check_targets()
 	bn_target "CPU per connection, socks6ify SOCKS6 / proxychains4 SOCKS4 <= 0.6" "$(bn_ratio "$s6c" "$pc4c")" le 0.6
 	bn_target "bulk socks6ify SOCKS6 / direct >= 0.97" \
 		"$(bn_ratio "$(bn_get BN_BULK "socks6ify SOCKS6" 2)" "$(bn_get BN_BULK direct 2)")" ge 0.97
+	bn_target "bulk socks6ify SOCKS6+TLS / direct >= 0.5" \
+		"$(bn_ratio "$(bn_get BN_BULK "socks6ify SOCKS6+TLS" 2)" "$(bn_get BN_BULK direct 2)")" ge 0.5
 	c=$(bn_get BN_START /bin/true 2)
 	bn_target "start-up socks6ify /bin/true <= 1.5 x /bin/true" \
 		"$(bn_ratio "$(bn_get BN_START "socks6ify /bin/true" 2)" "$c")" le 1.5

@@ -27,6 +27,15 @@ static void use_config(const s6_config *cfg)
 	FUZZ_CHECK(cfg->connect_timeout_ms <= S6_CONFIG_TIMEOUT_MAX_S * 1000u);
 	FUZZ_CHECK(!cfg->has_user || memchr(cfg->user, '\0', sizeof cfg->user));
 	FUZZ_CHECK(!cfg->has_pass || memchr(cfg->pass, '\0', sizeof cfg->pass));
+	/* The SOCKS6 and socks6+tls keys keep their documented ranges. */
+	FUZZ_CHECK(cfg->dns_udp <= S6_DNS_UDP_DIRECT);
+	FUZZ_CHECK(cfg->s6.token_window <= S6_CONFIG_TOKEN_WINDOW_MAX);
+	FUZZ_CHECK(cfg->s6.session_idle_s <= S6_CONFIG_SESSION_IDLE_MAX);
+	FUZZ_CHECK(cfg->tls.n_pins <= S6_CONFIG_PINS_MAX);
+	FUZZ_CHECK(cfg->tls.engine_idle_s >= 1 &&
+		   cfg->tls.engine_idle_s <= S6_CONFIG_ENGINE_IDLE_MAX);
+	FUZZ_CHECK(memchr(cfg->tls.ca_file, '\0', sizeof cfg->tls.ca_file) != NULL);
+	FUZZ_CHECK(cfg->tls.ca_file[0] == '\0' || cfg->tls.ca_file[0] == '/');
 	if (cfg->has_proxy)
 		s6_url_format(&cfg->proxy, text, sizeof text);
 	memset(&sin, 0, sizeof sin);

@@ -151,7 +151,7 @@ curl_usable()
 		S6_CURL_OK=yes
 		if [ "$S6_SANITIZERS" = yes ]; then
 			local rt
-			rt=$(ldd "$S6_BIN" | awk '/libasan/ { print $3; exit }')
+			rt=$(ldd "$S6_BUILDDIR/socks6ify-cli" | awk '/libasan/ { print $3; exit }')
 			env LD_PRELOAD="$rt" ASAN_OPTIONS=detect_leaks=0 timeout 5 curl --version \
 				>/dev/null 2>&1 || S6_CURL_OK=no
 		fi
@@ -509,7 +509,7 @@ usable_under_asan()
 	local what=$1 rt rc
 	shift
 	[ "$S6_SANITIZERS" = yes ] || return 0
-	rt=$(ldd "$S6_BIN" | awk '/libasan/ { print $3; exit }')
+	rt=$(ldd "$S6_BUILDDIR/socks6ify-cli" | awk '/libasan/ { print $3; exit }')
 	env LD_PRELOAD="$rt" ASAN_OPTIONS=detect_leaks=0 timeout 5 "$@" >/dev/null 2>&1 </dev/null
 	rc=$?
 	[ "$rc" != 124 ] && [ "$rc" -lt 128 ] && return 0

@@ -2,17 +2,20 @@
 /* s6_probe: a client that connects the way real programs do, so integration
  * tests can check each wait mechanism through the preload library.
  *
- *   s6_probe [-t MS] [-q MS] [-r] MODE HOST PORT
+ *   s6_probe [-t MS] [-q MS] [-r] [-n N] MODE HOST PORT
  *   MODE: block | poll | select | epoll | epoll-before | epoll-et
  *   -t MS  overall wait limit (default 10000)
  *   -q MS  after EINPROGRESS, require the socket to stay NOT writable for MS
  *          (for a proxy that answers late or never)
  *   -r     read first: print the server's first line (a banner, as SSH and
  *          SMTP servers send) before sending anything
+ *   -n N   do it N times in this process (a new socket each time), then
+ *          print "loop N ok=K rss_first_kb=A rss_last_kb=B": the resident
+ *          size after the first and the last round, for leak checks
  *
  * Prints "ok MODE peer=ADDR", with -r "banner LINE", and the first response
  * line of an HTTP GET, or "fail MODE at=STEP errno=N (text)". Exit 0 on
- * success, 1 on failure. */
+ * success, 1 on failure (with -n: of the last round). */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -129,16 +132,10 @@ static int exchange(struct probe *p, const char *host)
 	return read_line(p, "");
 }
 
-static int run(struct probe *p, const char *host, const char *port, int quiet_ms)
+static int run_ai(struct probe *p, const char *host, struct addrinfo *ai, int quiet_ms)
 {
-	struct addrinfo hints = {.ai_socktype = SOCK_STREAM}, *ai;
 	char peer[INET6_ADDRSTRLEN + 8], want[INET6_ADDRSTRLEN + 8];
-	int rc = getaddrinfo(host, port, &hints, &ai);
 
-	if (rc != 0) {
-		printf("fail %s at=getaddrinfo errno=0 (%s)\n", p->mode, gai_strerror(rc));
-		return 1;
-	}
 	p->fd = socket(ai->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (strcmp(p->mode, "block") != 0)
 		fcntl(p->fd, F_SETFL, fcntl(p->fd, F_GETFL) | O_NONBLOCK);
@@ -164,29 +161,72 @@ static int run(struct probe *p, const char *host, const char *port, int quiet_ms
 	if (strcmp(peer, want) != 0)
 		return fail(p, "getpeername-mismatch", EPROTO);
 	printf("ok %s peer=%s\n", p->mode, peer);
-	freeaddrinfo(ai);
 	return exchange(p, host);
+}
+
+static int run(struct probe *p, const char *host, const char *port, int quiet_ms)
+{
+	struct addrinfo hints = {.ai_socktype = SOCK_STREAM}, *ai;
+	int rc = getaddrinfo(host, port, &hints, &ai);
+
+	if (rc != 0) {
+		printf("fail %s at=getaddrinfo errno=0 (%s)\n", p->mode, gai_strerror(rc));
+		return 1;
+	}
+	rc = run_ai(p, host, ai, quiet_ms);
+	freeaddrinfo(ai);
+	if (p->fd >= 0)
+		close(p->fd);
+	if (p->ep >= 0)
+		close(p->ep);
+	p->fd = p->ep = -1;
+	return rc;
+}
+
+static long rss_kb(void)
+{
+	long pages = 0, resident = 0;
+	FILE *f = fopen("/proc/self/statm", "re");
+
+	if (f && fscanf(f, "%ld %ld", &pages, &resident) != 2)
+		resident = 0;
+	if (f)
+		fclose(f);
+	return resident * (sysconf(_SC_PAGESIZE) / 1024);
 }
 
 int main(int argc, char **argv)
 {
 	struct probe p = {.fd = -1, .ep = -1, .timeout_ms = 10000};
-	int quiet_ms = 0, c;
+	int quiet_ms = 0, c, rounds = 1, ok = 0, rc = 1;
+	long first = 0;
 
-	while ((c = getopt(argc, argv, "t:q:r")) != -1) {
+	while ((c = getopt(argc, argv, "t:q:rn:")) != -1) {
 		if (c == 't')
 			p.timeout_ms = atoi(optarg);
 		else if (c == 'q')
 			quiet_ms = atoi(optarg);
 		else if (c == 'r')
 			p.read_first = true;
+		else if (c == 'n')
+			rounds = atoi(optarg);
 		else
 			return 2;
 	}
-	if (argc - optind != 3) {
-		fprintf(stderr, "usage: s6_probe [-t MS] [-q MS] [-r] MODE HOST PORT\n");
+	if (argc - optind != 3 || rounds < 1 || rounds > 100000) {
+		fprintf(stderr, "usage: s6_probe [-t MS] [-q MS] [-r] [-n N] MODE HOST PORT\n");
 		return 2;
 	}
 	p.mode = argv[optind];
-	return run(&p, argv[optind + 1], argv[optind + 2], quiet_ms);
+	for (int i = 0; i < rounds; i++) {
+		rc = run(&p, argv[optind + 1], argv[optind + 2], quiet_ms);
+		ok += rc == 0;
+		fflush(stdout);
+		if (i == 0)
+			first = rss_kb();
+	}
+	if (rounds > 1)
+		printf("loop %d ok=%d rss_first_kb=%ld rss_last_kb=%ld\n", rounds, ok,
+		       first, rss_kb());
+	return rc;
 }

@@ -53,9 +53,9 @@ expect_rc 2 "configuration error exits 2"
 [ "$(wc -l <"$S6_TMP/badconf.err")" = 1 ] || fail_last "configuration error is not one line"
 expect_err "^socks6ify: $CONF:3: " "configuration error names file:line"
 
-run scheme s6 -p socks6+tls://127.0.0.1:1080 true
-expect_rc 2 "unimplemented scheme exits 2"
-expect_err 'socks6\+tls.*not implemented' "unimplemented scheme is explained"
+run scheme s6 -p 'https://127.0.0.1:1080/{target' true
+expect_rc 2 "bad CONNECT-IP template exits 2"
+expect_err 'bad URI template' "bad CONNECT-IP template is explained"
 
 run noproxy s6 true
 expect_rc 2 "no proxy configured exits 2"

@@ -4,7 +4,9 @@
 # in the web namespace by a name only the proxy resolves:
 # - nc -u (netcat-openbsd): a line there and back;
 # - python3 asyncio (loop.create_datagram_endpoint with remote_addr by name);
-# - python3 with a plain non-blocking UDP socket, sendto and select().
+# - python3 with a plain non-blocking UDP socket, sendto and select();
+# - dig (its own DNS over UDP to the client's nameserver, which never
+#   answers): answered by the proxy's resolver (dns-udp proxy).
 # Through SOCKS6 (with a user) each goes through UDP ASSOCIATE, one
 # association per socket (server log); through SOCKS4a, which cannot carry
 # UDP, each fails closed with EACCES and a log line and nothing reaches the
@@ -98,6 +100,13 @@ print("source ok")
 s.close()
 PY
 
+# The proxy's nameserver (its resolv.conf says 127.0.0.1), for dig.
+DIG_NAME=dig.s6test
+DIG_ADDR=203.0.113.53
+bg_start pdns --ns "$NS_P" "$S6_PYTHON" -u "$S6_SRCDIR/tests/integration/dns_responder.py" \
+	127.0.0.1 "$DIG_NAME=$DIG_ADDR"
+wait_for_log 'dns ready' "$S6_TMP/pdns.out" 10 || fail "the proxy's DNS responder did not start"
+
 usable_nc=no
 if ! command -v nc >/dev/null; then
 	echo "# nc -u checks left out: nc not installed"
@@ -190,6 +199,27 @@ check_select()
 	pg_expect_udp_assoc 1 "socks6 python non-blocking"
 }
 
+check_dig()
+{
+	pg_run dig dig +tries=1 +time=5 "$DIG_NAME" A
+	if [ "$PG_KIND" = socks4a ]; then
+		[ "$RC" != 0 ] || fail_last "socks4a dig: succeeded"
+		pass "socks4a dig: fails"
+		expect_err "target $P_ADDR:53: DNS over UDP cannot go through this proxy; blocked" \
+			"socks4a dig: the shim logs why"
+		return
+	fi
+	expect_rc 0 "socks6 dig: exits 0"
+	expect_out "IN[[:space:]]+A[[:space:]]+${DIG_ADDR//./\\.}\$" \
+		"socks6 dig: the A record from the proxy's resolver"
+	expect_out "^;; SERVER: ${P_ADDR//./\\.}#53" "socks6 dig: the answer came from the nameserver asked"
+	local mark=$PG_MARK
+	pg_expect_udp_assoc 1 "socks6 dig"
+	tail -n +"$mark" "$PG_LOG" | grep -qE 'ended: .*, 1 DNS queries \(0 SERVFAIL\)$' ||
+		fail "socks6 dig: the association did not carry one DNS query" "$PG_LOG"
+	pass "socks6 dig: the server answered the query in the association"
+}
+
 printf 'nc %s\n' "$TOKEN" >"$S6_TMP/line"
 for kind in $PG_KINDS; do
 	pg_use "$kind"
@@ -197,6 +227,7 @@ for kind in $PG_KINDS; do
 	[ $usable_nc = yes ] && check_nc
 	check_asyncio
 	check_select
+	check_dig
 	if [ "$kind" = socks4a ]; then
 		[ "$(echo_seen)" = "$before" ] ||
 			fail "socks4a: datagrams reached the echo server" "$S6_TMP/uecho.out"

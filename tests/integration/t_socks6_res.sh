@@ -5,9 +5,12 @@
 # the proxy's DNS service (a CONNECT to 0.0.0.0:53), whose resolver asks a
 # small responder on the proxy's loopback: the A record of a test name comes
 # back, a missing name gives HOST_NOT_FOUND (res_send: RCODE 3), and the
-# client's nameserver (the recorder) sees nothing. Through SOCKS4a they are
-# refused as before; with `dns local` they go to the client's own
-# nameserver, which the recorder does see.
+# client's nameserver (the recorder) sees nothing. Consecutive queries of a
+# thread share one stream (one CONNECT at the proxy); one the proxy closed
+# idle is replaced; a forked child and each thread open their own; the
+# stream sits high and close-on-exec. Through SOCKS4a they are refused as
+# before; with `dns local` they go to the client's own nameserver, which
+# the recorder does see.
 . "$(dirname "$0")/lib.sh"
 
 RESQ=$S6_BUILDDIR/tests/integration/s6_resq
@@ -48,6 +51,9 @@ bg_start pdns --ns "$NS_P" "$S6_PYTHON" -u "$S6_TMP/dns.py" "$RES_NAME" "$RES_AD
 wait_for_log 'dns ready' "$S6_TMP/pdns.out" 10 || fail "the proxy's DNS responder did not start"
 
 start_server --ns "$NS_P" --name s6 -v --socks6 "$P_ADDR:1080"
+S6_LOG=$S6_SERVER_LOG
+start_server --ns "$NS_P" --name s6idle -v --idle-timeout 1 --socks6 "$P_ADDR:1082"
+IDLE_LOG=$S6_SERVER_LOG
 start_server --ns "$NS_P" --name s4 -v --socks4a "$P_ADDR:1081"
 P6=socks6://$P_ADDR:1080
 
@@ -73,6 +79,89 @@ grep -q "query missing.s6test" "$S6_TMP/pdns.out" ||
 	fail "the proxy's nameserver never saw missing.s6test" "$S6_TMP/pdns.out"
 pass "the proxy's resolver asked its own nameserver"
 expect_no_dns_leak "socks6: no DNS packet from the client reached its nameserver"
+
+# DNS-service CONNECTs at a proxy so far; its streams that ended with N queries.
+dns_connects() { grep -cE "socks6 [^ ]+ CONNECT 0\.0\.0\.0:53 .*reply=0 " "$1"; }
+dns_ended() { grep -cE "socks6-dns [^ ]+ ended: $2 queries" "$1"; }
+# Wait (bounded) until the proxy logged WANT ended streams of N queries.
+wait_ended() {
+	for _ in $(seq 50); do
+		[ "$(dns_ended "$1" "$2")" -ge "$3" ] && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+c0=$(dns_connects "$S6_LOG")
+[ "$c0" -ge 5 ] || fail "the proxy's log has no DNS-service CONNECT lines ($c0)" "$S6_LOG"
+run reuse s6 --ns "$NS_C" -p "$P6" "$RESQ" -n 5 query "$RES_NAME"
+expect_rc 0 "reuse: five res_query in one process answered"
+[ "$(grep -c "^A $RES_ADDR\$" "$S6_TMP/reuse.out")" -eq 5 ] ||
+	fail "reuse: not five answers" "$S6_TMP/reuse.out"
+pass "reuse: five answers"
+c1=$(dns_connects "$S6_LOG")
+[ $((c1 - c0)) -eq 1 ] || fail "reuse: $((c1 - c0)) CONNECTs for five queries, not one" "$S6_LOG"
+pass "reuse: one CONNECT to the DNS service for five queries"
+expect_out "^high-fds 1 cloexec 1\$" "reuse: the kept stream sits high, close-on-exec"
+expect_out "^next-fd 3\$" "reuse: the program's low numbers stay free"
+wait_ended "$S6_LOG" 5 1 || fail "reuse: no stream of five queries ended at the proxy" "$S6_LOG"
+pass "reuse: the proxy served the five queries on one stream"
+
+run mixed s6 --ns "$NS_C" -p "$P6" "$RESQ" -n 3 search res
+expect_rc 0 "reuse: three res_search of one label (search domain) answered"
+c2=$(dns_connects "$S6_LOG")
+[ $((c2 - c1)) -eq 1 ] || fail "reuse: $((c2 - c1)) CONNECTs for three searches" "$S6_LOG"
+pass "reuse: res_search shares the stream too"
+
+# Each thread its own stream, closed when the thread exits.
+run threads s6 --ns "$NS_C" -p "$P6" "$RESQ" -t -n 3 nquery "$RES_NAME"
+expect_rc 0 "threads: three res_nquery, each on a new thread"
+c3=$(dns_connects "$S6_LOG")
+[ $((c3 - c2)) -eq 3 ] || fail "threads: $((c3 - c2)) CONNECTs for three threads" "$S6_LOG"
+pass "threads: one stream per thread"
+expect_out "^high-fds 0 cloexec 0\$" "threads: a thread's stream is closed when it exits"
+
+# fork: the child opens its own stream; the parent's stays in step.
+run fork s6 --ns "$NS_C" -p "$P6" "$RESQ" -n 2 -f query "$RES_NAME"
+expect_rc 0 "fork: parent, child, parent again answered"
+[ "$(grep -c "^A $RES_ADDR\$" "$S6_TMP/fork.out")" -eq 4 ] ||
+	fail "fork: not four answers" "$S6_TMP/fork.out"
+pass "fork: four answers"
+c4=$(dns_connects "$S6_LOG")
+[ $((c4 - c3)) -eq 2 ] || fail "fork: $((c4 - c3)) CONNECTs, not two (parent, child)" "$S6_LOG"
+pass "fork: the child used a stream of its own"
+wait_ended "$S6_LOG" 3 1 || fail "fork: the parent's stream did not carry its three queries" "$S6_LOG"
+pass "fork: the parent's stream carried its three queries, the child wrote none on it"
+
+# A message the DNS service refuses (a response, QR set) makes the proxy
+# close the kept stream at the first read: one more try on a new stream,
+# which the proxy closes too, and the call fails; no third try. The next
+# query opens a new stream.
+run bad s6 --ns "$NS_C" -p "$P6" "$RESQ" -b query "$RES_NAME"
+expect_rc 0 "dead stream: the refused message fails, the next query is answered"
+expect_out "^bad refused\$" "dead stream: res_send of a response fails"
+[ "$(grep -c "^A $RES_ADDR\$" "$S6_TMP/bad.out")" -eq 2 ] ||
+	fail "dead stream: not two answers" "$S6_TMP/bad.out"
+pass "dead stream: the query after it is answered"
+c5=$(dns_connects "$S6_LOG")
+[ $((c5 - c4)) -eq 3 ] || fail "dead stream: $((c5 - c4)) CONNECTs, not three (kept, one retry, next)" "$S6_LOG"
+pass "dead stream: a kept stream found closed at the first read is replaced once, no more"
+expect_err "no DNS answer" "dead stream: the failure is logged"
+
+# The proxy closes the stream after 1 s idle: the next query opens a new
+# one, without an error.
+run idle s6 --ns "$NS_C" -v -p "socks6://$P_ADDR:1082" "$RESQ" -n 3 -w 1600 query "$RES_NAME"
+expect_rc 0 "idle: three queries 1.6 s apart through a proxy with a 1 s idle timeout"
+[ "$(grep -c "^A $RES_ADDR\$" "$S6_TMP/idle.out")" -eq 3 ] ||
+	fail "idle: not three answers" "$S6_TMP/idle.out"
+pass "idle: three answers"
+[ "$(dns_connects "$IDLE_LOG")" -eq 3 ] || fail "idle: expected three CONNECTs" "$IDLE_LOG"
+pass "idle: a stream the proxy closed is replaced"
+grep -qE "socks6-dns [^ ]+ ended: 1 queries.*idle timeout" "$IDLE_LOG" ||
+	fail "idle: the proxy did not close a stream idle" "$IDLE_LOG"
+pass "idle: the proxy's idle timeout closed the kept stream"
+grep -q "no DNS answer" "$S6_TMP/idle.err" && fail "idle: a query failed" "$S6_TMP/idle.err"
+pass "idle: no query failed on the closed stream"
 
 # The proxy unreachable: TRY_AGAIN, one log line, no hang.
 run down s6 --ns "$NS_C" -p "socks6://$P_ADDR:1" "$RESQ" query "$RES_NAME"

@@ -53,7 +53,7 @@ static const struct err_case {
 	{"bad-url.conf", 3, "invalid proxy URL: port '99999' out of range (1..65535)"},
 	{"bad-url-scheme.conf", 3, "invalid proxy URL: unknown scheme 'http' (known schemes: socks4a,"},
 	{"socks4a-password.conf", 3, "invalid proxy URL: socks4a carries a user id, not a password"},
-	{"unimplemented-scheme.conf", 3, "scheme socks6+tls is not implemented yet in this version"},
+	{"unimplemented-scheme.conf", 3, "invalid proxy URL: bad URI template in the path"},
 	{"long-line.conf", 3, "line too long (more than 4096 bytes)"},
 	{"nul-byte.conf", 4, "NUL byte in file"},
 	{"control-char.conf", 3, "control character 0x01 in line"},
@@ -156,7 +156,8 @@ END_TEST
 START_TEST(test_example_file)
 {
 	static const char *const keys[] = {"proxy ", "exclude ", "dns ", "hosts ", "connect-timeout ",
-					   "log-level ", "fail ", "udp ", "username ", "password "};
+					   "log-level ", "fail ", "udp ", "dns-udp ", "username ",
+					   "password "};
 	static char text[16384];
 	char err[512];
 	size_t len = read_all(S6_FIXTURES "/../../../conf/socks6ify.conf", text, sizeof text);
@@ -234,9 +235,11 @@ static const struct line_err_case {
 	{"proxy", "t.conf:1: missing value for key 'proxy'"},
 	{"\n\nexclude\t \t", "t.conf:3: missing value for key 'exclude'"},
 	{"DNS local", "t.conf:1: unknown key 'DNS' (known: proxy, exclude, dns, hosts, connect-timeout, "
-		      "log-level, fail, udp, username, password, tos, ttl, no-fragment, "
+		      "log-level, fail, udp, dns-udp, username, password, tos, ttl, no-fragment, "
 		      "happy-eyeballs, mptcp, tfo, socks6-auth, session, token-window, "
-		      "spend-tokens, tfo-proxy, socks6-optimistic, session-store, session-idle)"},
+		      "spend-tokens, tfo-proxy, socks6-optimistic, session-store, session-idle, "
+		      "ca-file, pin-sha256, tls-verify, engine-idle, connect-ip-mode, "
+		      "connect-ip-plain, block-alias)"},
 	{"dns=local", "t.conf:1: unknown key 'dns=local'"},
 	{"dns LOCAL", "t.conf:1: bad dns 'LOCAL': expected remote or local"},
 	{"dns local remote", "t.conf:1: bad dns 'local remote': expected remote or local"},
@@ -244,16 +247,15 @@ static const struct line_err_case {
 	{"hosts Remote", "t.conf:1: bad hosts 'Remote': expected local or remote"},
 	{"fail closed\nfail shut", "t.conf:2: bad fail 'shut': expected closed or open"},
 	{"udp tunnel", "t.conf:1: bad udp 'tunnel': expected proxy, direct or block"},
+	{"dns-udp block", "t.conf:1: bad dns-udp 'block': expected proxy, associate or direct"},
 	{"log-level 4", "t.conf:1: bad log-level '4': expected quiet, error, info or debug"},
 	{"exclude 10.0.0.0/8 10.1.0.0/16", "t.conf:1: bad exclude '10.0.0.0/8 10.1.0.0/16'"},
 	{"exclude ::1:22", NULL}, /* valid: the IPv6 address ::1:22, see the man page */
 	{"dns lo\x7f" "cal", "t.conf:1: control character 0x7f in line"},
 	{"a\rb", "t.conf:1: control character 0x0d in line"},
 	{"\r\r\n", "t.conf:1: control character 0x0d in line"},
-	{"proxy socks4a://h\nproxy https://u:pw@h", "t.conf:2: scheme https is not implemented yet "
-		"in this version (only socks4a and socks6 are)"},
-	{"proxy connect-ip://h", "t.conf:1: scheme connect-ip is not implemented yet"},
-	{"proxy socks6+tls://h", "t.conf:1: scheme socks6+tls is not implemented yet"},
+	{"proxy socks4a://h\nproxy https://u:pw@h/{x", "t.conf:2: invalid proxy URL: bad URI template"},
+	{"proxy connect-ip://h/x", "t.conf:1: invalid proxy URL: connect-ip URLs take no path"},
 	{"proxy socks4a://h:0", "t.conf:1: invalid proxy URL: port '0' out of range (1..65535)"},
 };
 
@@ -279,7 +281,7 @@ START_TEST(test_errors_hide_secrets)
 	static const char *const texts[] = {
 		"proxy socks6://u:hunter2@h:0",
 		"proxy socks4a://u:hunter2@h",
-		"proxy socks6+tls://u:hunter2@h",
+		"proxy connect-ip://u:hunter2@h/x",
 		"proxy socks6://u:hunter2#@h",
 		"password hun\x01ter2",
 	};
@@ -348,6 +350,13 @@ START_TEST(test_enums)
 	ck_assert_int_eq(cfg.udp, S6_UDP_PROXY);
 	ck_assert_int_eq(parse_str(&cfg, "udp block", err, sizeof err), S6_OK);
 	ck_assert_int_eq(cfg.udp, S6_UDP_BLOCK);
+	ck_assert_int_eq(cfg.dns_udp, S6_DNS_UDP_PROXY);
+	ck_assert_int_eq(parse_str(&cfg, "dns-udp associate", err, sizeof err), S6_OK);
+	ck_assert_int_eq(cfg.dns_udp, S6_DNS_UDP_ASSOCIATE);
+	ck_assert_int_eq(parse_str(&cfg, "dns-udp direct\ndns-udp proxy", err, sizeof err), S6_OK);
+	ck_assert_int_eq(cfg.dns_udp, S6_DNS_UDP_PROXY);
+	ck_assert_int_eq(parse_str(&cfg, "dns-udp direct", err, sizeof err), S6_OK);
+	ck_assert_int_eq(cfg.dns_udp, S6_DNS_UDP_DIRECT);
 	ck_assert(!cfg.has_log_level);
 }
 END_TEST
@@ -388,9 +397,11 @@ START_TEST(test_buffer_edges)
 	/* No filename, no error buffer, a tiny error buffer. */
 	ck_assert_int_eq(s6_config_parse(&cfg, "x y", 3, NULL, err, sizeof err), S6_ERR_CONFIG);
 	ck_assert_str_eq(err, "config:1: unknown key 'x' (known: proxy, exclude, dns, hosts, connect-timeout, "
-			 "log-level, fail, udp, username, password, tos, ttl, no-fragment, "
+			 "log-level, fail, udp, dns-udp, username, password, tos, ttl, no-fragment, "
 			 "happy-eyeballs, mptcp, tfo, socks6-auth, session, token-window, "
-			 "spend-tokens, tfo-proxy, socks6-optimistic, session-store, session-idle)");
+			 "spend-tokens, tfo-proxy, socks6-optimistic, session-store, session-idle, "
+			 "ca-file, pin-sha256, tls-verify, engine-idle, connect-ip-mode, "
+			 "connect-ip-plain, block-alias)");
 	ck_assert_int_eq(s6_config_parse(&cfg, "x y", 3, "t", NULL, 0), S6_ERR_CONFIG);
 	memset(small, 'q', sizeof small);
 	ck_assert_int_eq(s6_config_parse(&cfg, "x y", 3, "file", small, sizeof small), S6_ERR_CONFIG);
@@ -448,10 +459,9 @@ START_TEST(test_set_proxy)
 
 	ck_assert_int_eq(s6_config_set_proxy(&cfg, "ftp://h", err, sizeof err), S6_ERR_URL);
 	ck_assert(strncmp(err, "proxy URL: unknown scheme 'ftp'", 31) == 0);
-	ck_assert_int_eq(s6_config_set_proxy(&cfg, "https://u:p@h", err, sizeof err),
-			 S6_ERR_UNSUPPORTED_SCHEME);
-	ck_assert_str_eq(err, "proxy URL: scheme https is not implemented yet in this version "
-			 "(only socks4a and socks6 are)");
+	ck_assert_int_eq(s6_config_set_proxy(&cfg, "https://u:p@h/{x", err, sizeof err), S6_ERR_URL);
+	ck_assert_str_eq(err, "proxy URL: bad URI template in the path (RFC 6570 with {target} and "
+			 "{ipproto}, e.g. /.well-known/masque/ip/{target}/{ipproto}/)");
 	ck_assert_int_eq(s6_config_set_proxy(&cfg, "socks4a://h:1x", err, sizeof err), S6_ERR_URL);
 	ck_assert_str_eq(err, "proxy URL: bad port '1x' (expected a number 1..65535)");
 	ck_assert_int_eq(s6_config_set_proxy(&cfg, NULL, NULL, 0), S6_ERR_URL);

@@ -288,9 +288,11 @@ START_TEST(test_implemented)
 	/* This stage: SOCKS4a only. */
 	ck_assert(s6_scheme_implemented(S6_SCHEME_SOCKS4A));
 	ck_assert(s6_scheme_implemented(S6_SCHEME_SOCKS6));
-	ck_assert(!s6_scheme_implemented(S6_SCHEME_SOCKS6_TLS));
-	ck_assert(!s6_scheme_implemented(S6_SCHEME_CONNECT_IP));
-	ck_assert(!s6_scheme_implemented(S6_SCHEME_HTTPS));
+	ck_assert(s6_scheme_implemented(S6_SCHEME_SOCKS6_TLS));
+	ck_assert(s6_scheme_is_socks6(S6_SCHEME_SOCKS6_TLS));
+	ck_assert(!s6_scheme_is_socks6(S6_SCHEME_SOCKS4A));
+	ck_assert(s6_scheme_implemented(S6_SCHEME_CONNECT_IP));
+	ck_assert(s6_scheme_implemented(S6_SCHEME_HTTPS));
 	ck_assert(!s6_scheme_implemented(S6_SCHEME__COUNT));
 }
 END_TEST
