@@ -4,6 +4,7 @@
  * dup3, which close their target, are in hook_dup.c.) */
 #include <errno.h>
 #include <unistd.h>
+#include "s6p_dupset.h"
 #include "s6p_fdtab.h"
 #include "s6p_opt.h"
 #include "s6p_real.h"
@@ -12,6 +13,7 @@
 
 static void s6p_forget(int fd)
 {
+	s6p_dupset_forget(fd); /* first: s6p_dupset.h */
 	s6p_fdtab_lock();
 	s6p_fd_closed_locked(fd);
 	s6p_fdtab_unlock();

@@ -3,6 +3,7 @@
  * to the fail-closed policy, everything else (AF_UNIX, ...) is untouched. */
 #include <errno.h>
 #include "s6_addr.h"
+#include "s6p_dupset.h"
 #include "s6p_fdtab.h"
 #include "s6p_forkset.h"
 #include "s6p_opt.h"
@@ -77,6 +78,7 @@ S6P_HOOK int connect(int fd, const struct sockaddr *sa, socklen_t len)
 	rc = s6p_connect_stream(fd, sa, len, tfo);
 	int e = errno;
 	s6p_inflight_end(fd);
+	s6p_dupset_attach(fd); /* copies made before this connect() */
 	errno = e;
 	return rc;
 }

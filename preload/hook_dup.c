@@ -8,11 +8,13 @@
  * the replies are consumed once, by whichever copy reads first. Closing
  * one copy forgets only that number; the last close releases the entry.
  * A copy made while another thread is inside a blocking connect() of the
- * socket joins the entry when that connect() returns (s6p_forkset.h). */
+ * socket joins the entry when that connect() returns (s6p_forkset.h), and
+ * so does a copy made before connect() (s6p_dupset.h). */
 #include <fcntl.h>
 #include <stdarg.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
+#include "s6p_dupset.h"
 #include "s6p_fdtab.h"
 #include "s6p_forkset.h"
 #include "s6p_real.h"
@@ -25,6 +27,7 @@ static void s6p_dup_entry(int oldfd, int newfd)
 		return;
 	s6p_sockfl_forget(newfd); /* not made by socket(): ask the kernel */
 	s6p_udp_dup(oldfd, newfd);
+	s6p_dupset_copied(oldfd, newfd); /* for a connect() still to come */
 	s6p_fdtab_lock();
 	if (s6p_conn_get_checked_locked(oldfd))
 		s6p_conn_alias_locked(oldfd, newfd);
@@ -37,6 +40,7 @@ static void s6p_dup_forget(int oldfd, int newfd)
 {
 	if (oldfd == newfd)
 		return;
+	s6p_dupset_forget(newfd); /* first: s6p_dupset.h */
 	s6p_fdtab_lock();
 	s6p_fd_closed_locked(newfd);
 	s6p_fdtab_unlock();

@@ -8,6 +8,7 @@
 #include <linux/close_range.h>
 #include <stdio.h>
 #include <unistd.h>
+#include "s6p_dupset.h"
 #include "s6p_fdtab.h"
 #include "s6p_real.h"
 #include "s6p_sockfl.h"
@@ -23,6 +24,7 @@ S6P_HOOK int socket(int domain, int type, int protocol)
 	if (fd < 0)
 		return fd;
 	/* A fresh number: whatever the table holds for it is stale. */
+	s6p_dupset_forget(fd);
 	s6p_fdtab_lock();
 	s6p_fd_closed_locked(fd);
 	s6p_fdtab_unlock();
@@ -43,6 +45,7 @@ S6P_HOOK FILE *fdopen(int fd, const char *mode)
 
 static void s6p_forget_range(unsigned first, unsigned last)
 {
+	s6p_dupset_forget_range(first, last); /* first: s6p_dupset.h */
 	s6p_fdtab_lock();
 	s6p_fd_closed_range_locked(first, last);
 	s6p_fdtab_unlock();

@@ -9,6 +9,13 @@
  *        outcome and carry the exchange; dupx: the original writes, the
  *        copy reads the answer;
  *   dupthread   a blocking connect in a thread, a dup from another;
+ *   predup      a copy made before a blocking (SOCKS6: optimistic) connect()
+ *               of the original writes and reads, and answers getpeername;
+ *               predupnb the same, non-blocking (the copy polls); preclose:
+ *               the original closed after its connect(); predup2: the copy
+ *               made with dup2 over another fd;
+ *   preclosed   a copy closed before connect(): its number, now /dev/null,
+ *               is not attached to the connection;
  *   forknb      fork right after a non-blocking connect: the child talks,
  *               the parent closes;
  *   forkopt     fork after a blocking (optimistic) connect before the
@@ -372,6 +379,60 @@ static void case_vfork(const char *self, const char *host, const char *port)
 	reap(pid);
 }
 
+/* Copies made before connect(): connect() on the original makes them proxied. */
+static void case_before(void)
+{
+	bool nb = strcmp(cs, "predup") != 0;
+	int s = tcp(nb), d;
+
+	if (!strcmp(cs, "predup2")) {
+		int null_fd = open("/dev/null", O_RDONLY);
+		d = dup2(s, null_fd);
+	} else {
+		d = dup(s);
+	}
+	if (d < 0)
+		die("copy: %s", strerror(errno));
+	if (nb) {
+		connect_nb(s);
+	} else if (connect(s, (struct sockaddr *)&dst, sizeof dst) < 0) {
+		die("connect: %s", strerror(errno));
+	}
+	if (!strcmp(cs, "preclose"))
+		close(s);
+	if (nb) {
+		use_copy(d);
+	} else {
+		expect_peer(d);
+		exchange(d, cs);
+	}
+	if (strcmp(cs, "preclose") != 0 && so_error(s) != 0)
+		die("SO_ERROR of the original");
+}
+
+/* A copy closed before connect(): its number, reused for a file, must not
+ * join the connection. */
+static void case_preclosed(void)
+{
+	int s = tcp(false), d = dup(s);
+	struct sockaddr_in sa;
+	socklen_t len = sizeof sa;
+	char c;
+
+	if (d < 0 || close(d) < 0)
+		die("dup/close: %s", strerror(errno));
+	int f = open("/dev/null", O_RDONLY);
+	if (f != d)
+		die("/dev/null got fd %d, not the closed copy's %d", f, d);
+	if (connect(s, (struct sockaddr *)&dst, sizeof dst) < 0)
+		die("connect: %s", strerror(errno));
+	if (getpeername(f, (struct sockaddr *)&sa, &len) == 0 || errno != ENOTSOCK)
+		die("getpeername of /dev/null: %s", strerror(errno));
+	if (read(f, &c, 1) != 0)
+		die("read of /dev/null: %s", strerror(errno));
+	exchange(s, cs);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc != 4) {
@@ -394,6 +455,10 @@ int main(int argc, char **argv)
 		case_forkthread();
 	else if (!strcmp(cs, "forkfail") || !strcmp(cs, "forkfailopt"))
 		case_forkfail(!strcmp(cs, "forkfail"));
+	else if (!strncmp(cs, "predup", 6) || !strcmp(cs, "preclose"))
+		case_before();
+	else if (!strcmp(cs, "preclosed"))
+		case_preclosed();
 	else if (!strcmp(cs, "vfork"))
 		case_vfork(argv[0], argv[2], argv[3]);
 	else if (!strcmp(cs, "plain")) {

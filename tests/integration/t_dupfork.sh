@@ -10,6 +10,8 @@
 # connect (the child talks, the parent closes), fork after an optimistic
 # connect before the first write, fork while another thread connects, a
 # refused target (the same errno in parent and child), vfork + exec.
+# Copies made before connect() (dup, dup2; the original closed after its
+# connect) join the connection; one closed before it does not.
 # Through SOCKS6 (optimistic and not) and SOCKS4a.
 . "$(dirname "$0")/lib.sh"
 
@@ -56,6 +58,7 @@ OPT=$(conf opt "connect-timeout 5")
 CLASSIC=$(conf classic "connect-timeout 5" "socks6-optimistic no")
 
 COPY_CASES="dup dupx closeorig dup2 dupfd sysdup epoll dupthread"
+PRE_CASES="predup predupnb preclose predup2 preclosed"
 FORK_CASES="forknb forkthread vfork"
 
 # each LABEL CONF URL CASES...: every case runs and prints "ok CASE".
@@ -82,7 +85,7 @@ for p in "s6opt $OPT socks6://$P_ADDR:1080" "s6 $CLASSIC socks6://$P_ADDR:1080" 
 	 "s4 $OPT socks4a://$P_ADDR:1081"; do
 	set -- $p
 	# shellcheck disable=SC2086
-	each "$1" "$2" "$3" $COPY_CASES $FORK_CASES
+	each "$1" "$2" "$3" $COPY_CASES $PRE_CASES $FORK_CASES
 	refused "$1" "$2" "$3" forkfail
 done
 # Only an optimistic connect() returns before the proxy has answered.
