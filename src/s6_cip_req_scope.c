@@ -7,19 +7,9 @@
 #include <strings.h>
 
 #include "s6_cip_http_req.h"
+#include "s6_digits.h"
 
 #define FAIL(e, reason) do { if (why) *why = (reason); return (e); } while (0)
-
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
 
 /* Percent-decode s[0..n) into out; false on a bad escape, a decoded
  * control byte or no room. */
@@ -35,8 +25,8 @@ static bool pct_decode(const char *s, size_t n, char *out, size_t cap)
 
 			if (i + 2 >= n)
 				return false;
-			h = hexval(s[i + 1]);
-			l = hexval(s[i + 2]);
+			h = s6_hex_digit(s[i + 1]);
+			l = s6_hex_digit(s[i + 2]);
 			if (h < 0 || l < 0)
 				return false;
 			c = h * 16 + l;
@@ -138,17 +128,6 @@ s6_err s6_cip_req_scope(const char *path, const char *prefix, s6_cip_scope *out,
 	return set_proto(out, t, slash ? (size_t)(slash - t) : strlen(t), why);
 }
 
-static int b64val(char c)
-{
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	return c == '+' ? 62 : c == '/' ? 63 : -1;
-}
-
 /* Strict RFC 4648 with padding; out gets n bytes. */
 static bool b64_decode(const char *s, uint8_t *out, size_t cap, size_t *n)
 {
@@ -161,7 +140,7 @@ static bool b64_decode(const char *s, uint8_t *out, size_t cap, size_t *n)
 
 		for (int k = 0; k < 4; k++) {
 			v[k] = s[i + k] == '=' && i + 4 == len && k >= 2 ? (pad++, 0)
-								   : b64val(s[i + k]);
+								   : s6_b64_digit(s[i + k]);
 			if (v[k] < 0 || (pad && s[i + k] != '='))
 				return false;
 		}

@@ -10,6 +10,7 @@
 #include <string.h>
 #include "s6_config.h"
 #include "s6_config_internal.h"
+#include "s6_digits.h"
 
 s6_err s6_cfg_set_ca_file(struct s6_cfg_ctx *ctx, const char *value)
 {
@@ -24,21 +25,6 @@ s6_err s6_cfg_set_ca_file(struct s6_cfg_ctx *ctx, const char *value)
 	return S6_OK;
 }
 
-static int b64_value(char c)
-{
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	if (c == '+')
-		return 62;
-	if (c == '/')
-		return 63;
-	return -1;
-}
-
 /* Exactly 32 bytes in standard base64: 43 symbols and one '='; the last
  * symbol's two unused bits must be zero (one spelling per pin). */
 static bool pin_decode(const char *s, uint8_t out[S6_CONFIG_PIN_LEN])
@@ -49,7 +35,7 @@ static bool pin_decode(const char *s, uint8_t out[S6_CONFIG_PIN_LEN])
 	if (strlen(s) != 44 || s[43] != '=')
 		return false;
 	for (int i = 0; i < 43; i++) {
-		int v = b64_value(s[i]);
+		int v = s6_b64_digit(s[i]);
 		if (v < 0)
 			return false;
 		acc = (acc << 6) | (uint32_t)v;

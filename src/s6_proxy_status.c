@@ -4,6 +4,7 @@
 
 #include "s6_proxy_status.h"
 #include "s6_sf.h"
+#include "s6_digits.h"
 
 #define ALIASES_TEXT_MAX 4096
 
@@ -18,17 +19,6 @@ static bool unreserved(unsigned char c)
 {
 	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
 	       c == '-' || c == '.' || c == '_' || c == '~';
-}
-
-static int hexval(unsigned char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
 }
 
 /* The decoded name's escapes and labels: "\." and "\\" only, no empty
@@ -63,8 +53,8 @@ static s6_err decode_name(const char *v, size_t len, char *out, const char **why
 		unsigned char c = (unsigned char)v[i];
 
 		if (c == '%') {
-			int hi = i + 2 < len ? hexval((unsigned char)v[i + 1]) : -1;
-			int lo = hi >= 0 ? hexval((unsigned char)v[i + 2]) : -1;
+			int hi = i + 2 < len ? s6_hex_digit(v[i + 1]) : -1;
+			int lo = hi >= 0 ? s6_hex_digit(v[i + 2]) : -1;
 
 			if (lo < 0)
 				return bad(why, "alias with a bad percent escape");

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <strings.h>
 #include "s6_url.h"
+#include "s6_digits.h"
 
 static const struct {
 	const char *name;
@@ -86,17 +87,6 @@ static s6_err parse_scheme(const char *text, s6_scheme *scheme, const char **res
 			S6_KNOWN_SCHEMES ")", (int)(len > 32 ? 32 : len), text);
 }
 
-static int hex_value(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Percent-decode src[0..len) into dst (S6_URL_CRED_MAX + 1 bytes). */
 static s6_err decode_cred(const char *src, size_t len, char *dst, const char *what,
 			  char *why, size_t whylen)
@@ -106,8 +96,8 @@ static s6_err decode_cred(const char *src, size_t len, char *dst, const char *wh
 	for (size_t i = 0; i < len; i++) {
 		char c = src[i];
 		if (c == '%') {
-			int hi = i + 2 < len ? hex_value(src[i + 1]) : -1;
-			int lo = hi >= 0 ? hex_value(src[i + 2]) : -1;
+			int hi = i + 2 < len ? s6_hex_digit(src[i + 1]) : -1;
+			int lo = hi >= 0 ? s6_hex_digit(src[i + 2]) : -1;
 			if (lo < 0)
 				return url_fail(S6_ERR_URL, why, whylen,
 						"bad percent-escape in %s (expected %%XX with hex digits)", what);

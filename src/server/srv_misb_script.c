@@ -13,6 +13,7 @@
 #include "s6_socks4.h"
 #include "s6_socks6_msg.h"
 #include "srv_misb_script.h"
+#include "s6_digits.h"
 
 #define INLINE_PREFIX "inline:"
 
@@ -98,17 +99,6 @@ static bool parse_uint(const char *w, size_t n, unsigned max, unsigned *out)
 	return true;
 }
 
-static int hex_val(char ch)
-{
-	if (ch >= '0' && ch <= '9')
-		return ch - '0';
-	if (ch >= 'a' && ch <= 'f')
-		return ch - 'a' + 10;
-	if (ch >= 'A' && ch <= 'F')
-		return ch - 'A' + 10;
-	return -1;
-}
-
 /* Hex pairs with spaces between pairs, into a new buffer (*out NULL when
  * there are none). */
 static bool decode_hex(parser *p, const char *cur, const char *end,
@@ -122,7 +112,7 @@ static bool decode_hex(parser *p, const char *cur, const char *end,
 	if (!buf)
 		return perr(p, "out of memory");
 	for (cur = skip_space(cur, end); cur < end; cur = skip_space(cur, end)) {
-		int hi = hex_val(cur[0]), lo = cur + 1 < end ? hex_val(cur[1]) : -1;
+		int hi = s6_hex_digit(cur[0]), lo = cur + 1 < end ? s6_hex_digit(cur[1]) : -1;
 		if (hi < 0 || lo < 0) {
 			/* Quote from the step only: the text is not NUL-terminated. */
 			int q = end - cur < 8 ? (int)(end - cur) : 8;
