@@ -18,6 +18,7 @@
 #include "s6_handshake.h"
 #include "s6p_real.h"
 #include "s6p_resdns.h"
+#include "s6p_state.h"
 
 #define S6P_RESDNS_IDLE_MS 10000
 #define S6P_RESDNS_FD_MIN 512
@@ -78,7 +79,7 @@ int s6p_resdns_conn_take(void)
 
 	if (fd < 0)
 		return -1;
-	if (c->pid != getpid() || s6_now_ms() - c->used_ms > S6P_RESDNS_IDLE_MS ||
+	if (c->pid != s6p_pid() || s6_now_ms() - c->used_ms > S6P_RESDNS_IDLE_MS ||
 	    !s6p_resdns_conn_ours(c) || !s6p_resdns_conn_quiet(fd)) {
 		s6p_resdns_conn_drop(c);
 		return -1;
@@ -99,7 +100,7 @@ void s6p_resdns_conn_keep(int fd)
 		S6P_REAL(close)(fd);
 		return;
 	}
-	*c = (struct s6p_resdns_conn){.fd = fd, .pid = getpid(), .dev = sb.st_dev,
+	*c = (struct s6p_resdns_conn){.fd = fd, .pid = s6p_pid(), .dev = sb.st_dev,
 				      .ino = sb.st_ino, .used_ms = s6_now_ms()};
 }
 

@@ -219,7 +219,7 @@ bool s6p_sess_take_for_bye(int timeout_ms, uint8_t *id, uint16_t *id_len)
 	s = s6p_local_lock(timeout_ms);
 	if (!s)
 		return false;
-	mine = s6_s6sess_take_for_teardown(s, (int32_t)getpid(), id, id_len);
+	mine = s6_s6sess_take_for_teardown(s, (int32_t)s6p_pid(), id, id_len);
 	pthread_mutex_unlock(&s6p_local.lock);
 	return mine;
 }

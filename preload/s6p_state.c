@@ -69,6 +69,13 @@ __attribute__((noreturn)) static void s6p_state_refuse(const char *why)
 	_exit(2);
 }
 
+static void s6p_state_fail(const char *launched, const char *why)
+{
+	if (launched)
+		s6p_state_refuse(why);
+	s6p_state_break(why);
+}
+
 /* launched: the file as the launcher's user named it ("" for none), or
  * NULL when not started by the launcher. */
 static void s6p_state_load_config(const char *launched)
@@ -85,12 +92,12 @@ static void s6p_state_load_config(const char *launched)
 		file = s6_config_find(conf, s6p_env("XDG_CONFIG_HOME"), s6p_env("HOME"),
 				      SYSCONFDIR "/socks6ify.conf", path, sizeof path);
 	if (file && s6_config_load(&s6p_st.cfg, file, err, sizeof err) != S6_OK) {
-		launched ? s6p_state_refuse(err) : s6p_state_break(err);
+		s6p_state_fail(launched, err);
 		return;
 	}
 	const char *url = s6p_env("SOCKS6IFY_PROXY");
 	if (url && url[0] && s6_config_set_proxy(&s6p_st.cfg, url, err, sizeof err) != S6_OK) {
-		launched ? s6p_state_refuse(err) : s6p_state_break(err);
+		s6p_state_fail(launched, err);
 		return;
 	}
 	if (s6p_st.cfg.has_proxy)
@@ -145,8 +152,6 @@ const struct s6p_state *s6p_state(void)
 	return &s6p_st;
 }
 
-/* A thread resolving the proxy may hold the cache lock when another thread
- * forks; the child has no such thread, so it starts with a fresh lock. */
 pid_t s6p_pid(void)
 {
 	pid_t pid = atomic_load_explicit(&s6p_cached_pid, memory_order_relaxed);
@@ -158,6 +163,8 @@ pid_t s6p_pid(void)
 	return pid;
 }
 
+/* A thread resolving the proxy may hold the cache lock when another thread
+ * forks; the child has no such thread, so it starts with a fresh lock. */
 static void s6p_state_atfork_child(void)
 {
 	atomic_store_explicit(&s6p_cached_pid, getpid(), memory_order_relaxed);
