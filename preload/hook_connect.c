@@ -63,7 +63,7 @@ S6P_HOOK int connect(int fd, const struct sockaddr *sa, socklen_t len)
 	if (!tfo && type == SOCK_DGRAM)
 		return s6p_udp_connect(fd, sa, len);
 	if (!tfo && type != SOCK_STREAM) {
-		if (!s6p_dgram_allowed(fd, sa, len, type == SOCK_DGRAM ? "UDP" : "raw IP"))
+		if (!s6p_dgram_allowed(fd, sa, len, "raw IP"))
 			return -1;
 		return S6P_REAL(connect)(fd, sa, len);
 	}
