@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "s6_addr.h"
+#include "s6_iov.h"
 #include "s6_log.h"
 #include "s6_tfo.h"
 #include "s6p_driver.h"
@@ -481,29 +482,6 @@ bool s6p_opt_read_gate_buf(int fd, void *buf, size_t len, int flags, ssize_t *re
 	return s6p_opt_gate_end(s6p_opt_read_buf_locked(c, buf, len, flags, ret));
 }
 
-static size_t s6p_opt_iov_len(const struct iovec *iov, int cnt)
-{
-	size_t n = 0;
-
-	for (int i = 0; i < cnt; i++)
-		n += iov[i].iov_len;
-	return n;
-}
-
-/* Copy up to max bytes of the iovecs; returns how many. */
-static size_t s6p_opt_gather(const struct iovec *iov, int cnt, uint8_t *dst, size_t max)
-{
-	size_t n = 0;
-
-	for (int i = 0; i < cnt && n < max; i++) {
-		size_t take = iov[i].iov_len < max - n ? iov[i].iov_len : max - n;
-		if (take)
-			memcpy(dst + n, iov[i].iov_base, take);
-		n += take;
-	}
-	return n;
-}
-
 /* A blocking write gives all its bytes, as the kernel would: once the
  * Request is out, what did not fit in the initial data follows directly. */
 static ssize_t s6p_opt_write_rest(struct s6p_conn *c, const struct iovec *iov, int cnt,
@@ -536,14 +514,14 @@ static bool s6p_opt_first_write_locked(struct s6p_conn *c, const struct iovec *i
 				       int flags, ssize_t *ret)
 {
 	uint8_t *buf = malloc(S6_S6_INITIAL_DATA_MAX);
-	size_t n, total = s6p_opt_iov_len(iov, cnt);
+	size_t n, total = s6_iov_total(iov, (size_t)cnt);
 
 	if (!buf) {
 		errno = ENOBUFS;
 		*ret = -1;
 		return true;
 	}
-	n = s6p_opt_gather(iov, cnt, buf, S6_S6_INITIAL_DATA_MAX);
+	n = s6_iov_gather(iov, (size_t)cnt, buf, S6_S6_INITIAL_DATA_MAX);
 	s6p_conn_send_request_locked(c, buf, n);
 	explicit_bzero(buf, n);
 	free(buf);
@@ -571,7 +549,7 @@ static bool s6p_opt_write_locked(struct s6p_conn *c, const struct iovec *iov, in
 				 int flags, bool may_take, ssize_t *ret)
 {
 	if (c->state == S6P_CONN_OPTIMISTIC && c->opt_phase == S6P_OPT_UNSENT) {
-		if (may_take && !(flags & MSG_OOB) && s6p_opt_iov_len(iov, cnt) > 0)
+		if (may_take && !(flags & MSG_OOB) && s6_iov_total(iov, (size_t)cnt) > 0)
 			return s6p_opt_first_write_locked(c, iov, cnt, flags, ret);
 		s6p_conn_send_request_locked(c, NULL, 0);
 	}

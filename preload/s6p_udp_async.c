@@ -277,7 +277,7 @@ static struct s6p_udp_qd *s6p_udp_qd_new(int fd, const struct s6p_target *t,
 					 const struct msghdr *msg, int flags)
 {
 	uint8_t hdr[S6_SOCKS6_UDP_DGRAM_FIXED_LEN + S6_SOCKS6_ADDR_WIRE_MAX];
-	size_t len = s6_iov_total(msg->msg_iov, msg->msg_iovlen), hl = 0, off = 0;
+	size_t len = s6_iov_total(msg->msg_iov, msg->msg_iovlen), hl = 0;
 
 	if (s6_s6_udp_datagram_header_pack(0, &t->s6dst, t->port, len, hdr, sizeof hdr,
 					   &hl) != S6_OK || hl + len > s6p_udp_max_payload(fd)) {
@@ -289,10 +289,7 @@ static struct s6p_udp_qd *s6p_udp_qd_new(int fd, const struct s6p_target *t,
 		errno = ENOMEM;
 		return NULL;
 	}
-	for (size_t i = 0; i < msg->msg_iovlen; i++) {
-		memcpy(q->data + off, msg->msg_iov[i].iov_base, msg->msg_iov[i].iov_len);
-		off += msg->msg_iov[i].iov_len;
-	}
+	s6_iov_gather(msg->msg_iov, msg->msg_iovlen, q->data, len);
 	q->next = NULL;
 	q->t = *t;
 	q->flags = flags & ~(MSG_DONTWAIT | MSG_CONFIRM);

@@ -39,12 +39,8 @@ static int s6p_udp_target(const struct sockaddr *sa, socklen_t len, struct s6p_t
 static void s6p_udp_note_dns_msg(int fd, const struct s6p_target *t, const struct msghdr *msg)
 {
 	uint8_t id[2];
-	size_t got = 0;
 
-	for (size_t i = 0; i < msg->msg_iovlen && got < sizeof id; i++)
-		for (size_t k = 0; k < msg->msg_iov[i].iov_len && got < sizeof id; k++)
-			id[got++] = ((const uint8_t *)msg->msg_iov[i].iov_base)[k];
-	if (got == sizeof id)
+	if (s6_iov_gather(msg->msg_iov, msg->msg_iovlen, id, sizeof id) == sizeof id)
 		s6p_udp_note_dns(fd, (uint16_t)(id[0] << 8 | id[1]), &t->dest, t->dest_len);
 }
 

@@ -26,3 +26,16 @@ size_t s6_iov_scatter(const struct iovec *iov, size_t cnt, const uint8_t *src, s
 	}
 	return done;
 }
+
+size_t s6_iov_gather(const struct iovec *iov, size_t cnt, uint8_t *dst, size_t max)
+{
+	size_t done = 0;
+
+	for (size_t i = 0; i < cnt && done < max; i++) {
+		size_t n = iov[i].iov_len < max - done ? iov[i].iov_len : max - done;
+		if (n)
+			memcpy(dst + done, iov[i].iov_base, n);
+		done += n;
+	}
+	return done;
+}

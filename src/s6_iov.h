@@ -15,4 +15,8 @@ size_t s6_iov_total(const struct iovec *iov, size_t cnt);
  * zero are fine. */
 size_t s6_iov_scatter(const struct iovec *iov, size_t cnt, const uint8_t *src, size_t len);
 
+/* The other way: copy up to max bytes of the buffers, in order, into dst;
+ * returns the bytes copied. */
+size_t s6_iov_gather(const struct iovec *iov, size_t cnt, uint8_t *dst, size_t max);
+
 #endif

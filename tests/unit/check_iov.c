@@ -36,6 +36,24 @@ START_TEST(scatter)
 }
 END_TEST
 
+START_TEST(gather)
+{
+	char a[] = "abc", b[] = "defgh";
+	struct iovec v[3] = { { a, 3 }, { NULL, 0 }, { b, 5 } };
+	uint8_t out[10];
+
+	memset(out, '.', sizeof out);
+	ck_assert_uint_eq(s6_iov_gather(v, 3, out, 4), 4);
+	ck_assert_mem_eq(out, "abcd.", 5);
+	/* more room than bytes: all of them, nothing past */
+	memset(out, '.', sizeof out);
+	ck_assert_uint_eq(s6_iov_gather(v, 3, out, sizeof out), 8);
+	ck_assert_mem_eq(out, "abcdefgh..", 10);
+	ck_assert_uint_eq(s6_iov_gather(v, 0, out, sizeof out), 0);
+	ck_assert_uint_eq(s6_iov_gather(v, 3, out, 0), 0);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("iov");
@@ -45,6 +63,7 @@ int main(void)
 
 	tcase_add_test(tc, total);
 	tcase_add_test(tc, scatter);
+	tcase_add_test(tc, gather);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
