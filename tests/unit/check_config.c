@@ -53,7 +53,7 @@ static const struct err_case {
 	{"bad-url.conf", 3, "invalid proxy URL: port '99999' out of range (1..65535)"},
 	{"bad-url-scheme.conf", 3, "invalid proxy URL: unknown scheme 'http' (known schemes: socks4a,"},
 	{"socks4a-password.conf", 3, "invalid proxy URL: socks4a carries a user id, not a password"},
-	{"unimplemented-scheme.conf", 3, "invalid proxy URL: bad URI template in the path"},
+	{"bad-uri-template.conf", 3, "invalid proxy URL: bad URI template in the path"},
 	{"long-line.conf", 3, "line too long (more than 4096 bytes)"},
 	{"nul-byte.conf", 4, "NUL byte in file"},
 	{"control-char.conf", 3, "control character 0x01 in line"},
