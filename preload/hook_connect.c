@@ -55,27 +55,26 @@ S6P_HOOK int connect(int fd, const struct sockaddr *sa, socklen_t len)
 		errno = EINVAL;
 		return -1;
 	}
-	/* Only a TCP socket takes TCP_FASTOPEN_CONNECT: when the connect sets
-	 * it anyway, setting it first spares the SO_TYPE query. */
-	bool tfo = s6p_opt_tfo_probe(fd, sa);
-	if (!tfo && S6P_REAL(getsockopt)(fd, SOL_SOCKET, SO_TYPE, &type, &tl) < 0)
+	/* Only a TCP socket takes a TCP option: when the connect sets one
+	 * anyway, setting it first spares the SO_TYPE query. */
+	unsigned probed = s6p_tcp_probe(fd, sa);
+	if (!probed && S6P_REAL(getsockopt)(fd, SOL_SOCKET, SO_TYPE, &type, &tl) < 0)
 		return S6P_REAL(connect)(fd, sa, len); /* EBADF, ENOTSOCK from the kernel */
-	if (!tfo && type == SOCK_DGRAM)
+	if (!probed && type == SOCK_DGRAM)
 		return s6p_udp_connect(fd, sa, len);
-	if (!tfo && type != SOCK_STREAM) {
+	if (!probed && type != SOCK_STREAM) {
 		if (!s6p_dgram_allowed(fd, sa, len, "raw IP"))
 			return -1;
 		return S6P_REAL(connect)(fd, sa, len);
 	}
 	int rc = s6p_connect_again(fd, &handled);
 	if (handled) {
-		if (tfo)
-			s6p_opt_tfo_off(fd);
+		s6p_tcp_probe_undo(fd, probed);
 		return rc;
 	}
 	/* A fork meanwhile waits for this call (s6p_forkset.h). */
 	s6p_inflight_begin(fd);
-	rc = s6p_connect_stream(fd, sa, len, tfo);
+	rc = s6p_connect_stream(fd, sa, len, probed);
 	int e = errno;
 	s6p_inflight_end(fd);
 	s6p_dupset_attach(fd); /* copies made before this connect() */

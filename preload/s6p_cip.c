@@ -52,7 +52,7 @@ static s6_err s6p_cip_header(s6_eng_hdr *h, size_t rec_len, uint8_t *buf, size_t
 	return s6_eng_hdr_encode(h, buf, S6_ENG_HDR_MAX, len);
 }
 
-static void s6p_cip_target(s6_eng_cip *c, const struct s6p_target *t)
+static void s6p_cip_target(s6_eng_cip *c, const struct s6p_target *t, uint8_t ipproto)
 {
 	const s6_s6_addr *d = &t->s6dst;
 
@@ -61,18 +61,18 @@ static void s6p_cip_target(s6_eng_cip *c, const struct s6p_target *t)
 	else
 		inet_ntop(d->type == S6_SOCKS6_ATYP_IPV4 ? AF_INET : AF_INET6, d->ip, c->target,
 			  sizeof c->target);
-	c->port = t->port;
-	c->ipproto = 6;
+	c->port = t->port ? t->port : 1; /* an association's record: not in the scope */
+	c->ipproto = ipproto;
 }
 
 /* The record: target, template, mode, credentials, block-alias patterns. */
-static s6_err s6p_cip_record(s6_eng_cip *c, const struct s6p_target *t, uint8_t *buf,
-			     size_t *len)
+static s6_err s6p_cip_record(s6_eng_cip *c, const struct s6p_target *t, uint8_t ipproto,
+			     uint8_t *buf, size_t *len)
 {
 	const s6_config *cfg = &s6p_state()->cfg;
 	const char *user, *pass;
 
-	s6p_cip_target(c, t);
+	s6p_cip_target(c, t, ipproto);
 	c->mode = cfg->cip.mode;
 	c->plain = cfg->cip.plain;
 	snprintf(c->tmpl, sizeof c->tmpl, "%s", cfg->proxy.path);
@@ -95,38 +95,47 @@ static void s6p_cip_warn_plain(void)
 		       s6p_state()->proxy_str);
 }
 
-s6_err s6p_cip_start(s6_hs *hs, const struct s6p_target *t)
+s6_err s6p_cip_handoff(const struct s6p_target *t, uint8_t ipproto, uint8_t *buf, size_t *len)
 {
 	s6_eng_hdr *h = calloc(1, sizeof *h);
 	s6_eng_cip *c = calloc(1, sizeof *c);
-	uint8_t *hdr = malloc(S6_ENG_HDR_MAX), *rec = malloc(S6_ENG_CIP_MAX);
 	size_t hlen = 0, rlen = 0;
-	s6_err err = h && c && hdr && rec ? S6_OK : S6_ERR_NOMEM;
+	s6_err err = h && c ? S6_OK : S6_ERR_NOMEM;
 
 	s6p_cip_warn_plain();
-	s6_hs_init(hs, &s6p_cip_proto);
 	if (err == S6_OK)
-		err = s6p_cip_record(c, t, rec, &rlen);
+		err = s6p_cip_record(c, t, ipproto, buf + S6_ENG_HDR_MAX, &rlen);
 	if (err == S6_OK)
-		err = s6p_cip_header(h, rlen, hdr, &hlen);
-	/* Header and record in one send. */
-	if (err == S6_OK)
-		err = s6_hs_queue(hs, hdr, hlen);
-	if (err == S6_OK)
-		err = s6_hs_queue(hs, rec, rlen);
-	if (err == S6_OK)
-		err = s6_hs_expect(hs, S6_ENG_STATUS_FIXED);
+		err = s6p_cip_header(h, rlen, buf, &hlen);
+	/* Header and record side by side: one send. */
+	if (err == S6_OK) {
+		memmove(buf + hlen, buf + S6_ENG_HDR_MAX, rlen);
+		*len = hlen + rlen;
+	}
 	if (h)
 		explicit_bzero(h, sizeof *h);
 	if (c)
 		explicit_bzero(c, sizeof *c);
-	if (rec)
-		explicit_bzero(rec, S6_ENG_CIP_MAX);
-	if (hdr)
-		explicit_bzero(hdr, S6_ENG_HDR_MAX);
 	free(h);
 	free(c);
-	free(hdr);
-	free(rec);
+	return err;
+}
+
+s6_err s6p_cip_start(s6_hs *hs, const struct s6p_target *t)
+{
+	uint8_t *buf = malloc(S6P_CIP_HANDOFF_MAX);
+	size_t len = 0;
+	s6_err err = buf ? S6_OK : S6_ERR_NOMEM;
+
+	s6_hs_init(hs, &s6p_cip_proto);
+	if (err == S6_OK)
+		err = s6p_cip_handoff(t, 6, buf, &len);
+	if (err == S6_OK)
+		err = s6_hs_queue(hs, buf, len);
+	if (err == S6_OK)
+		err = s6_hs_expect(hs, S6_ENG_STATUS_FIXED);
+	if (buf)
+		explicit_bzero(buf, S6P_CIP_HANDOFF_MAX);
+	free(buf);
 	return err;
 }

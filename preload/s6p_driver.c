@@ -23,7 +23,12 @@ static struct {
 	 * each. */
 	int64_t linger_until;
 	struct s6p_conn *head;
-} s6p_drv = {false, false, -1, -1, -1, NULL};
+	/* The thread's poll set, here rather than on its stack: a forked
+	 * child has no driver thread, and its next one reuses the set (else
+	 * every child lost it, valgrind's "definitely lost"). */
+	struct pollfd *pfds;
+	size_t cap;
+} s6p_drv = {false, false, -1, -1, -1, NULL, NULL, 0};
 
 static void s6p_driver_wake(void)
 {
@@ -93,15 +98,22 @@ static void s6p_driver_service_locked(struct pollfd *pfds, nfds_t n)
 
 static void *s6p_driver_main(void *arg)
 {
-	size_t cap = 64;
-	struct pollfd *pfds = malloc(cap * sizeof *pfds);
+	struct pollfd *pfds;
 
-	for (; pfds;) {
+	s6p_fdtab_lock();
+	if (!s6p_drv.pfds) {
+		s6p_drv.cap = 64;
+		s6p_drv.pfds = malloc(s6p_drv.cap * sizeof *s6p_drv.pfds);
+	}
+	pfds = s6p_drv.pfds;
+	s6p_fdtab_unlock();
+	while (pfds) {
 		int timeout;
 		uint64_t drain;
 
 		s6p_fdtab_lock();
-		nfds_t n = s6p_driver_pollset_locked(&pfds, &cap, &timeout);
+		nfds_t n = s6p_driver_pollset_locked(&s6p_drv.pfds, &s6p_drv.cap, &timeout);
+		pfds = s6p_drv.pfds;
 		s6p_fdtab_unlock();
 		if (S6P_REAL(poll)(pfds, n, timeout) < 0 && errno != EINTR)
 			continue;

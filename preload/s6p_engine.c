@@ -20,6 +20,7 @@
 #include "s6_engine_msg.h"
 #include "s6_log.h"
 #include "s6_s6store_file.h"
+#include "s6p_cip.h"
 #include "s6p_engine.h"
 #include "s6p_real.h"
 #include "s6p_state.h"
@@ -108,16 +109,39 @@ static bool s6p_eng_load(const char *dir, struct s6p_eng_info *info, int *pid)
 	       S6_ENG_SECRET_LEN;
 }
 
-/* posix_spawn: no LD_PRELOAD, a clean environment, its own session. The
- * first process exits once the engine is daemonized; we reap it. */
+/* What a failed first process printed (its first line, without the
+ * program name), or its exit status. */
+static void s6p_eng_spawn_why(int rfd, const char *path, int status, char *why, size_t whylen)
+{
+	static const char prefix[] = "socks6ify-engine: ";
+	char text[300], *p = text;
+	ssize_t n = S6P_REAL(read)(rfd, text, sizeof text - 1);
+
+	text[n > 0 ? n : 0] = '\0';
+	text[strcspn(text, "\n")] = '\0';
+	if (strncmp(p, prefix, sizeof prefix - 1) == 0)
+		p += sizeof prefix - 1;
+	if (*p)
+		snprintf(why, whylen, "cannot start: %.230s", p);
+	else if (WIFEXITED(status))
+		snprintf(why, whylen, "%.200s exited with status %d", path, WEXITSTATUS(status));
+	else
+		snprintf(why, whylen, "%.200s ended by signal %d", path, WTERMSIG(status));
+}
+
+/* posix_spawn: no LD_PRELOAD, a clean environment, its own session, its
+ * stderr a pipe of ours. The first process exits once the engine is ready
+ * (0) or failed (1, the reason on that pipe); a second engine that finds
+ * the first one running exits 0 too. False with why when it failed. */
 static bool s6p_eng_spawn(const char *dir, char *why, size_t whylen)
 {
 	const char *path = secure_getenv("SOCKS6IFY_ENGINE");
 	char idle[16], *argv[7], *envp[] = {"PATH=/usr/bin:/bin", NULL};
+	posix_spawn_file_actions_t fa;
 	posix_spawnattr_t a;
 	sigset_t none;
 	pid_t pid;
-	int rc;
+	int rc, status = 0, pfd[2];
 
 	if (!path || !path[0])
 		path = S6_ENGINE_PATH;
@@ -128,19 +152,30 @@ static bool s6p_eng_spawn(const char *dir, char *why, size_t whylen)
 	argv[3] = "--idle";
 	argv[4] = idle;
 	argv[5] = NULL;
+	if (pipe2(pfd, O_CLOEXEC | O_NONBLOCK) != 0) {
+		snprintf(why, whylen, "cannot start %s: %s", path, strerror(errno));
+		return false;
+	}
 	sigemptyset(&none);
 	posix_spawnattr_init(&a);
 	posix_spawnattr_setflags(&a, POSIX_SPAWN_SETSID | POSIX_SPAWN_SETSIGMASK);
 	posix_spawnattr_setsigmask(&a, &none);
-	rc = posix_spawn(&pid, path, NULL, &a, argv, envp);
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_adddup2(&fa, pfd[1], STDERR_FILENO);
+	rc = posix_spawn(&pid, path, &fa, &a, argv, envp);
+	posix_spawn_file_actions_destroy(&fa);
 	posix_spawnattr_destroy(&a);
-	if (rc != 0) {
+	S6P_REAL(close)(pfd[1]);
+	if (rc != 0)
 		snprintf(why, whylen, "cannot start %s: %s", path, strerror(rc));
-		return false;
-	}
-	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+	while (rc == 0 && waitpid(pid, &status, 0) < 0 && errno == EINTR)
 		;
-	return true;
+	if (rc == 0 && !(WIFEXITED(status) && WEXITSTATUS(status) == 0)) {
+		s6p_eng_spawn_why(pfd[0], path, status, why, whylen);
+		rc = -1;
+	}
+	S6P_REAL(close)(pfd[0]);
+	return rc == 0;
 }
 
 /* Load, or (start) start and wait (bounded) for the port file. */
@@ -220,23 +255,41 @@ static void s6p_eng_warn_unverified(void)
 		       "proxy's certificate is not checked (for tests only)", s6p_state()->proxy_str);
 }
 
+/* Why this thread's last pick failed ("" after a success): the caller's
+ * one line names the target too (s6p_engine_why). */
+static __thread char s6p_eng_why_tl[256];
+
+const char *s6p_engine_why(int rc)
+{
+	static __thread char line[280];
+
+	if (!(s6p_engine_scheme() || s6p_cip_scheme()) || !s6p_eng_why_tl[0])
+		return strerror(rc);
+	snprintf(line, sizeof line, "engine: %s", s6p_eng_why_tl);
+	return line;
+}
+
 static int s6p_eng_pick(int family, bool start, struct sockaddr_storage *out,
 			socklen_t *outlen)
 {
 	struct s6p_eng_info info;
-	char why[256] = "";
+	char *why = s6p_eng_why_tl;
 	bool ok;
 
+	why[0] = '\0';
+
 	pthread_mutex_lock(&s6p_eng_lock);
-	ok = s6p_eng_find(&info, start, why, sizeof why);
+	ok = s6p_eng_find(&info, start, why, sizeof s6p_eng_why_tl);
 	if (ok) {
 		s6p_eng_last = info;
 		s6p_eng_have = true;
 	}
 	pthread_mutex_unlock(&s6p_eng_lock);
 	if (!ok || (family == AF_INET && !info.p4)) {
-		s6_log(start ? S6_LOG_ERROR : S6_LOG_DEBUG, "proxy %s: engine: %s",
-		       s6p_state()->proxy_str, why[0] ? why : "no IPv4 loopback listener");
+		if (!why[0])
+			snprintf(why, sizeof s6p_eng_why_tl, "no IPv4 loopback listener");
+		/* The caller's one line says it, with the target: s6p_engine_why. */
+		s6_log(S6_LOG_DEBUG, "proxy %s: engine: %s", s6p_state()->proxy_str, why);
 		explicit_bzero(&info, sizeof info);
 		return ECONNREFUSED;
 	}

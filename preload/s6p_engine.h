@@ -20,6 +20,11 @@ bool s6p_engine_scheme(void);
 int s6p_engine_pick(int family, struct sockaddr_storage *out, socklen_t *outlen);
 /* The same without starting one (the session teardown at exit). */
 int s6p_engine_pick_running(int family, struct sockaddr_storage *out, socklen_t *outlen);
+/* Why the proxy could not be reached, for the caller's one log line: with
+ * an engine scheme, "engine: " and what this thread's last failed pick
+ * found (the engine could not start: a full disk, a read-only runtime
+ * directory, ...); strerror(rc) otherwise. */
+const char *s6p_engine_why(int rc);
 
 /* Put the handoff header in front of the Request the machine queued, and
  * read the engine's status record before the SOCKS6 replies. spend_token:

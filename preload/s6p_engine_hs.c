@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "s6_engine_msg.h"
+#include "s6_tfo.h"
 #include "s6p_engine.h"
 #include "s6p_state.h"
 
@@ -62,6 +63,10 @@ bool s6p_engine_hdr_fill(s6_eng_hdr *h)
 	if (!s6p_engine_secret(h->secret))
 		return false;
 	h->verify = cfg->tls.verify;
+	/* The engine's TCP to the proxy follows tfo-proxy: `never` turns its
+	 * TCP Fast Open off; `auto` and `always` both let the ClientHello ride
+	 * in the SYN, and 0-RTT data stays limited to token-spending Requests. */
+	h->no_tfo = !s6_tfo_proxy_enabled(cfg->s6.tfo_proxy);
 	h->port = cfg->proxy.port;
 	snprintf(h->host, sizeof h->host, "%s", cfg->proxy.host);
 	/* SNI and the name check for a name; an IP literal is checked as one. */

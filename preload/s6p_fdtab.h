@@ -67,7 +67,7 @@ struct s6p_conn {
 					* Request will ride in the SYN */
 	bool driven;                   /* the driver polls the socket; otherwise it
 					* only keeps the entry's timers (s6p_driver.h) */
-	bool nonblock;                 /* O_NONBLOCK as of flags_epoch (s6p_opt.c) */
+	bool nonblock;                 /* O_NONBLOCK as of flags_epoch (s6p_opt_wait.c) */
 	unsigned flags_epoch;          /* s6p_flags_epoch when nonblock was read */
 	int64_t opt_flush_ms;          /* UNSENT: the driver sends the Request alone then */
 	s6_hs hs;

@@ -1,11 +1,14 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <errno.h>
 #include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <string.h>
 #include <sys/socket.h>
 #include "s6p_io.h"
 #include "s6p_real.h"
 #include "s6p_sockfl.h"
+#include "s6p_state.h"
 
 static ssize_t s6p_io_send(int fd, const void *buf, size_t len, int flags)
 {
@@ -240,6 +243,57 @@ int s6p_connect_timed(int fd, int flags, const struct sockaddr *sa, socklen_t le
 	return rc;
 }
 
+int s6p_syncnt(int64_t timeout_ms)
+{
+	int n = 0;
+
+	while (n < 127 && ((int64_t)2 << (n + 1)) - 1 <= timeout_ms / 1000)
+		n++;
+	return n;
+}
+
+bool s6p_syncnt_allowed(void)
+{
+	return s6p_state()->cfg.fail != S6_FAIL_OPEN;
+}
+
+int s6p_connect_bounded(int fd, int flags, const struct sockaddr *sa, socklen_t len,
+			int64_t deadline_ms, bool syncnt_set, bool *at_once)
+{
+	int n = syncnt_set ? 1 : s6p_syncnt(deadline_ms - s6_now_ms());
+
+	if ((flags & O_NONBLOCK) || n == 0 || !s6p_syncnt_allowed() ||
+	    (!syncnt_set && setsockopt(fd, IPPROTO_TCP, TCP_SYNCNT, &n, sizeof n) != 0))
+		return s6p_connect_timed(fd, flags, sa, len, deadline_ms, at_once);
+	int64_t t0 = s6_now_ms();
+	if (S6P_REAL(connect)(fd, sa, len) == 0) {
+		if (at_once)
+			*at_once = s6_now_ms() - t0 < S6P_DEFER_SLOW_MS;
+		return 0;
+	}
+	if (at_once)
+		*at_once = false;
+	int rc = errno;
+	/* A signal (EINTR) or the program's SO_SNDTIMEO (EINPROGRESS) ended
+	 * the wait, not the handshake: wait for it up to the deadline. */
+	if (rc == EINTR || rc == EINPROGRESS)
+		rc = s6p_wait_connected(fd, deadline_ms);
+	return rc;
+}
+
+/* The TCP options the shim may have set on fd, onto nfd. */
+static void s6p_copy_tcp_opts(int fd, int nfd)
+{
+	static const int opts[] = {TCP_SYNCNT, TCP_FASTOPEN_CONNECT};
+
+	for (size_t i = 0; i < sizeof opts / sizeof opts[0]; i++) {
+		int v = 0;
+		socklen_t vl = sizeof v;
+		if (getsockopt(fd, IPPROTO_TCP, opts[i], &v, &vl) == 0 && v > 0)
+			setsockopt(nfd, IPPROTO_TCP, opts[i], &v, sizeof v);
+	}
+}
+
 int s6p_socket_refamily(int fd, int family)
 {
 	int fl = fcntl(fd, F_GETFL), fdfl = fcntl(fd, F_GETFD);
@@ -249,6 +303,7 @@ int s6p_socket_refamily(int fd, int family)
 		return errno;
 	if (fl >= 0)
 		fcntl(nfd, F_SETFL, fl);
+	s6p_copy_tcp_opts(fd, nfd);
 	int rc = S6P_REAL(dup3)(nfd, fd, (fdfl >= 0 && (fdfl & FD_CLOEXEC)) ? O_CLOEXEC : 0);
 	int err = errno;
 	S6P_REAL(close)(nfd);

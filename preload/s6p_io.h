@@ -45,8 +45,33 @@ int s6p_hs_errno(const s6_hs *hs);
 int s6p_connect_timed(int fd, int flags, const struct sockaddr *sa, socklen_t len,
 		      int64_t deadline_ms, bool *at_once);
 
+/* TCP_SYNCNT that keeps a blocking connect() within timeout_ms: with the
+ * 1 s initial RTO, doubling, n retries give up after 2^(n+1) - 1 seconds.
+ * 0 when even one retry (3 s) does not fit. */
+int s6p_syncnt(int64_t timeout_ms);
+/* Whether the shim may set TCP_SYNCNT on the program's socket: not with
+ * `fail open`, where the socket may end up connected directly to the
+ * target, whose SYN retries are the program's business (and TCP_SYNCNT
+ * cannot be taken back). */
+bool s6p_syncnt_allowed(void);
+
+/* connect() of the program's socket to the proxy with the fewest system
+ * calls: a blocking socket connects directly, its SYN retries bounded by
+ * TCP_SYNCNT (set here unless syncnt_set) within deadline_ms; without a
+ * TCP_SYNCNT that fits or allowed (s6p_syncnt_allowed), and for a
+ * non-blocking socket, s6p_connect_timed.
+ * *at_once (may be NULL): connect() returned 0 within S6P_DEFER_SLOW_MS,
+ * as it does when the SYN waits for the first send (TCP_FASTOPEN_CONNECT
+ * with a cookie), but also after a quick local handshake. Returns 0 or an
+ * errno. */
+#define S6P_DEFER_SLOW_MS 2
+int s6p_connect_bounded(int fd, int flags, const struct sockaddr *sa, socklen_t len,
+			int64_t deadline_ms, bool syncnt_set, bool *at_once);
+
 /* Replace fd by a new TCP socket of another family, keeping the fd number,
- * O_NONBLOCK and FD_CLOEXEC. Returns 0 or an errno. */
+ * O_NONBLOCK, FD_CLOEXEC and the shim's own TCP options (TCP_SYNCNT,
+ * TCP_FASTOPEN_CONNECT, which s6p_tcp_probe may have set). Returns 0 or an
+ * errno. */
 int s6p_socket_refamily(int fd, int family);
 
 #endif

@@ -30,20 +30,16 @@
  * socks6-optimistic yes, not fail open, no slow-path authentication)? */
 bool s6p_opt_applies(void);
 
-/* TCP_SYNCNT that keeps a blocking connect() within timeout_ms (2^(n+1) - 1
- * seconds for n retries), 0 when none does (timeout under 3 s). */
-int s6p_opt_syncnt(int64_t timeout_ms);
+/* connect(2) the optimistic way; flags: the socket's F_GETFL; probed:
+ * what the hook set on fd already (S6P_PROBE_*, s6p_tcp_probe). */
+int s6p_opt_connect(int fd, int flags, const struct s6p_target *t, unsigned probed);
 
-/* connect(2) the optimistic way; flags: the socket's F_GETFL; tfo_set:
- * TCP_FASTOPEN_CONNECT is set on fd already (s6p_opt_tfo_probe). */
-int s6p_opt_connect(int fd, int flags, const struct s6p_target *t, bool tfo_set);
-
-/* connect() to sa will go the optimistic way with TCP Fast Open: set
- * TCP_FASTOPEN_CONNECT now. True when it is set, which also proves fd a
- * TCP socket (nothing else takes the option), sparing the SO_TYPE query.
- * False (nothing changed) otherwise. */
-bool s6p_opt_tfo_probe(int fd, const struct sockaddr *sa);
-/* Undo s6p_opt_tfo_probe when connect() ends before using it. */
+/* Does an optimistic connect use TCP Fast Open toward the proxy
+ * (tfo-proxy, not through the engine)? */
+bool s6p_opt_tfo_wanted(void);
+/* Set TCP_FASTOPEN_CONNECT on fd (true: set, so fd is a TCP socket), or
+ * clear it. */
+bool s6p_opt_tfo_on(int fd);
 void s6p_opt_tfo_off(int fd);
 
 /* Before a read-family call on fd (flags: its MSG_* flags, 0 for read):

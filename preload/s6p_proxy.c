@@ -133,7 +133,7 @@ static s6_hs_status s6p_handshake_sync(int fd, int flags, const struct s6p_targe
 	return s6p_hs_run_request(hs, fd, deadline, false);
 }
 
-static int s6p_connect_sync(int fd, int flags, const struct s6p_target *t)
+static int s6p_connect_sync(int fd, int flags, const struct s6p_target *t, unsigned probed)
 {
 	int64_t deadline = s6_now_ms() + s6p_state()->cfg.connect_timeout_ms;
 	struct sockaddr_storage proxy;
@@ -143,12 +143,13 @@ static int s6p_connect_sync(int fd, int flags, const struct s6p_target *t)
 	int rc = s6p_proxy_pick(fd, t->dest.ss_family, &proxy, &plen);
 
 	if (rc == 0)
-		rc = s6p_connect_timed(fd, flags, (struct sockaddr *)&proxy, plen, deadline, NULL);
+		rc = s6p_connect_bounded(fd, flags, (struct sockaddr *)&proxy, plen, deadline,
+					 probed & S6P_PROBE_SYNCNT, NULL);
 	if (rc != 0) {
 		s6p_disconnect(fd);
 		if (s6p_may_fail_open(t, rc))
 			return S6P_REAL(connect)(fd, (const struct sockaddr *)&t->dest, t->dest_len);
-		snprintf(why, sizeof why, "cannot reach proxy: %s", strerror(rc));
+		snprintf(why, sizeof why, "cannot reach proxy: %s", s6p_engine_why(rc));
 		return s6p_fail(t, rc, why);
 	}
 	s6_hs_status st = s6p_handshake_sync(fd, flags, t, (struct sockaddr *)&proxy, plen,
@@ -227,7 +228,7 @@ static int s6p_connect_async(int fd, const struct s6p_target *t)
 		char why[128];
 		if (s6p_may_fail_open(t, rc))
 			return S6P_REAL(connect)(fd, (const struct sockaddr *)&t->dest, t->dest_len);
-		snprintf(why, sizeof why, "cannot reach proxy: %s", strerror(rc));
+		snprintf(why, sizeof why, "cannot reach proxy: %s", s6p_engine_why(rc));
 		return s6p_fail(t, rc, why);
 	}
 	int notify_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
@@ -239,14 +240,14 @@ static int s6p_connect_async(int fd, const struct s6p_target *t)
 	return s6p_connect_pending(fd, t, tcp_up, notify_fd, &proxy, plen);
 }
 
-int s6p_connect_stream(int fd, const struct sockaddr *sa, socklen_t len, bool tfo_set)
+int s6p_connect_stream(int fd, const struct sockaddr *sa, socklen_t len, unsigned probed)
 {
 	const struct s6p_state *st = s6p_state();
 	struct s6p_target t;
 	struct sockaddr_storage plain;
 
 	s6_addr_unmap(sa, &plain);
-	if (!tfo_set && s6_config_excluded(&st->cfg, (struct sockaddr *)&plain)) {
+	if (!probed && s6_config_excluded(&st->cfg, (struct sockaddr *)&plain)) {
 		char buf[S6_ADDR_STR_MAX];
 		if (s6_log_enabled(S6_LOG_INFO))
 			s6_log(S6_LOG_INFO, "target %s: excluded, connecting directly",
@@ -255,19 +256,19 @@ int s6p_connect_stream(int fd, const struct sockaddr *sa, socklen_t len, bool tf
 	}
 	s6_err err = s6p_target_make(st, sa, len, &t);
 	int flags = err == S6_OK && !st->broken ? s6p_sockfl_get(fd) : -1;
-	if (flags < 0 && tfo_set)
-		s6p_opt_tfo_off(fd); /* fails below: leave the socket as it was */
+	if (flags < 0)
+		s6p_tcp_probe_undo(fd, probed); /* fails below: leave the socket as it was */
 	if (err != S6_OK)
 		return s6p_fail(&t, s6_err_errno(err), t.why);
 	if (st->broken)
 		return s6p_fail(&t, EACCES, st->broken_why);
 	if (flags < 0)
 		return s6p_fail(&t, errno, "cannot read the socket's flags");
-	if (tfo_set || s6p_opt_applies())
-		return s6p_opt_connect(fd, flags, &t, tfo_set);
+	if ((probed & S6P_PROBE_TFO) || s6p_opt_applies())
+		return s6p_opt_connect(fd, flags, &t, probed);
 	if (flags & O_NONBLOCK)
 		return s6p_connect_async(fd, &t);
-	return s6p_connect_sync(fd, flags, &t);
+	return s6p_connect_sync(fd, flags, &t, probed);
 }
 
 bool s6p_dgram_allowed(int fd, const struct sockaddr *sa, socklen_t len, const char *what)

@@ -10,9 +10,21 @@
 #include <sys/socket.h>
 #include "s6p_fdtab.h"
 
-/* connect(2) of a SOCK_STREAM AF_INET/AF_INET6 socket; tfo_set: the hook
- * set TCP_FASTOPEN_CONNECT already (s6p_opt_tfo_probe). */
-int s6p_connect_stream(int fd, const struct sockaddr *sa, socklen_t len, bool tfo_set);
+/* What the connect hook set on a socket before it knew its type
+ * (s6p_probe.c): when connect() to sa goes through the proxy, the option
+ * that connect sets anyway, TCP_FASTOPEN_CONNECT for an optimistic SOCKS6
+ * connect with TCP Fast Open, else TCP_SYNCNT (s6p_connect_bounded). A
+ * non-zero answer proves fd a TCP socket (only TCP takes the options), so
+ * no getsockopt(SO_TYPE) is needed; 0: nothing changed. */
+#define S6P_PROBE_TFO 1u
+#define S6P_PROBE_SYNCNT 2u
+unsigned s6p_tcp_probe(int fd, const struct sockaddr *sa);
+/* connect() ends without using what the probe set. */
+void s6p_tcp_probe_undo(int fd, unsigned probed);
+
+/* connect(2) of a SOCK_STREAM AF_INET/AF_INET6 socket; probed: what
+ * s6p_tcp_probe set (then sa is known not to be excluded). */
+int s6p_connect_stream(int fd, const struct sockaddr *sa, socklen_t len, unsigned probed);
 
 /* Policy for datagram/raw traffic to sa (connect, sendto, sendmsg): true when
  * it may leave directly (excluded, or fail open); otherwise logs one line and

@@ -11,6 +11,7 @@
 #include <unistd.h>
 #include "s6_bytes.h"
 #include "s6_log.h"
+#include "s6p_engine.h"
 #include "s6p_io.h"
 #include "s6p_proxy.h"
 #include "s6p_real.h"
@@ -85,7 +86,7 @@ static int s6p_resdns_open(int fd, int64_t deadline, const char *call)
 		rc = s6p_connect_timed(fd, flags, (struct sockaddr *)&proxy, plen, deadline, NULL);
 	if (rc != 0) {
 		s6_log(S6_LOG_ERROR, "proxy %s: %s: cannot reach proxy: %s",
-		       s6p_state()->proxy_str, call, strerror(rc));
+		       s6p_state()->proxy_str, call, s6p_engine_why(rc));
 		return rc;
 	}
 	s6_hs_status st = s6p_s6_run_sync(fd, flags, &t, (struct sockaddr *)&proxy, plen,

@@ -25,7 +25,7 @@ struct s6p_s6req *s6p_s6_new(const struct s6p_target *t)
 	r->p.stack_opts = st->s6_stack_len ? st->s6_stack : NULL;
 	r->p.stack_opts_len = st->s6_stack_len;
 	r->p.out = &r->out;
-	snprintf(r->label, sizeof r->label, "%s", t->label);
+	s6p_str_copy(r->label, sizeof r->label, t->label);
 	return r;
 }
 

@@ -40,8 +40,11 @@ static struct {
 } s6p_store = {.once = PTHREAD_ONCE_INIT, .hint = UINT32_MAX,
 	      .bye_lock = PTHREAD_MUTEX_INITIALIZER};
 
-/* The slot this thread holds (NULL: the per-process lock, or none). */
+/* The slot this thread holds (NULL: the per-process lock, or none), and
+ * the time it was locked at: a slot is held for microseconds, and times
+ * in the table are whole seconds, so the unlock records that one. */
 static __thread s6_s6store_slot *s6p_held;
+static __thread int64_t s6p_held_now;
 
 static int64_t s6p_store_now(void)
 {
@@ -128,6 +131,7 @@ static s6_s6sess *s6p_store_lock_shared(int timeout_ms)
 		s6p_store_expired(id, id_len);
 	explicit_bzero(id, sizeof id);
 	s6p_held = sl;
+	s6p_held_now = now;
 	return &sl->sess;
 }
 
@@ -181,7 +185,7 @@ void s6p_sess_unlock(void)
 
 	if (sl) {
 		s6p_held = NULL;
-		s6_s6store_unlock(sl, s6p_store_now());
+		s6_s6store_unlock(sl, s6p_held_now);
 		return;
 	}
 	pthread_mutex_unlock(&s6p_local.lock);

@@ -16,6 +16,7 @@ static _Atomic uint64_t s6p_sockfl[S6P_SOCKFL_MAX];
 
 #define S6P_SOCKFL_KNOWN 1u
 #define S6P_SOCKFL_NB 2u
+#define S6P_SOCKFL_DGRAM 4u   /* SOCK_DGRAM: the type never changes */
 
 static bool s6p_sockfl_slot(int fd)
 {
@@ -30,7 +31,17 @@ void s6p_sockfl_created(int fd, int type)
 	if (!s6p_sockfl_slot(fd))
 		return;
 	atomic_store_explicit(&s6p_sockfl[fd], epoch << 32 | S6P_SOCKFL_KNOWN |
-			      ((type & SOCK_NONBLOCK) ? S6P_SOCKFL_NB : 0), memory_order_relaxed);
+			      ((type & SOCK_NONBLOCK) ? S6P_SOCKFL_NB : 0) |
+			      ((type & 0xf) == SOCK_DGRAM ? S6P_SOCKFL_DGRAM : 0),
+			      memory_order_relaxed);
+}
+
+bool s6p_sockfl_dgram(int fd)
+{
+	uint64_t v = s6p_sockfl_slot(fd) ?
+		atomic_load_explicit(&s6p_sockfl[fd], memory_order_relaxed) : 0;
+
+	return (v & S6P_SOCKFL_KNOWN) && (v & S6P_SOCKFL_DGRAM);
 }
 
 void s6p_sockfl_forget(int fd)

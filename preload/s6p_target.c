@@ -9,7 +9,7 @@
 static void s6p_target_userid(const s6_config *cfg, s6_socks4_request *req)
 {
 	const char *id = cfg->proxy.has_user ? cfg->proxy.user : cfg->has_user ? cfg->user : "";
-	snprintf(req->userid, sizeof req->userid, "%s", id);
+	s6p_str_copy(req->userid, sizeof req->userid, id);
 }
 
 /* SOCKS6 carries names of up to 255 bytes, as the placeholder map does. */
@@ -75,5 +75,5 @@ void s6p_target_to_conn(const struct s6p_target *t, struct s6p_conn *c, enum s6p
 	c->dest = t->dest;
 	c->dest_len = t->dest_len;
 	c->is_name = t->is_name;
-	snprintf(c->target, sizeof c->target, "%s", t->label);
+	s6p_str_copy(c->target, sizeof c->target, t->label);
 }

@@ -7,6 +7,7 @@
 #define S6P_TARGET_H
 
 #include <stdbool.h>
+#include <string.h>
 #include <sys/socket.h>
 #include "s6_socks4.h"
 #include "s6_socks6.h"
@@ -30,5 +31,15 @@ s6_err s6p_target_make(const struct s6p_state *st, const struct sockaddr *sa,
 
 /* Copy destination and label into a connection entry. */
 void s6p_target_to_conn(const struct s6p_target *t, struct s6p_conn *c, enum s6p_conn_state st);
+
+/* snprintf(dst, cap, "%s", src) without the printf machinery (a few of
+ * these run on every connect). cap > 0. */
+static inline void s6p_str_copy(char *dst, size_t cap, const char *src)
+{
+	size_t n = strnlen(src, cap - 1);
+
+	memcpy(dst, src, n);
+	dst[n] = '\0';
+}
 
 #endif

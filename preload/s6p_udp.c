@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* UDP sockets through SOCKS6 UDP ASSOCIATE (s6p_udp.h): the table of
- * associations and the policy that sends a datagram through one, directly,
- * or nowhere. */
+ * associations (the policy that picks the way of a datagram is in
+ * s6p_udp_way.c). */
 #include <errno.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -439,56 +439,6 @@ int s6p_udp_mark_dead(int fd, uint64_t id)
 		s6_log(S6_LOG_ERROR, "proxy %s: UDP association %016llx of fd %d ended by the proxy",
 		       s6p_state()->proxy_str, (unsigned long long)id, fd);
 	return S6P_UDP_DEAD_ERRNO;
-}
-
-/* A DNS datagram to a nameserver of resolv.conf or loopback (dns-udp):
- * never excluded, so that no query leaks to a local resolver. */
-static enum s6p_udp_way s6p_udp_way_dns(const struct sockaddr *sa)
-{
-	const struct s6p_state *st = s6p_state();
-	char buf[S6_ADDR_STR_MAX];
-
-	s6_addr_format(sa, buf, sizeof buf);
-	if (st->cfg.dns_udp == S6_DNS_UDP_DIRECT) {
-		s6_log(S6_LOG_INFO, "target %s: DNS over UDP goes directly (dns-udp direct)", buf);
-		return S6P_UDP_WAY_DIRECT;
-	}
-	if (st->cfg.udp != S6_UDP_BLOCK && !st->broken && st->cfg.has_proxy &&
-	    st->cfg.proxy.scheme == S6_SCHEME_SOCKS6)
-		return S6P_UDP_WAY_DNS;
-	if (st->cfg.fail == S6_FAIL_OPEN) {
-		s6_log(S6_LOG_ERROR, "proxy %s target %s: DNS over UDP cannot go through this proxy; "
-		       "sent directly (fail open)", st->proxy_str, buf);
-		return S6P_UDP_WAY_DIRECT;
-	}
-	s6_log(S6_LOG_ERROR, "proxy %s target %s: DNS over UDP cannot go through this proxy; "
-	       "blocked (fail closed)", st->proxy_str, buf);
-	errno = EACCES;
-	return S6P_UDP_WAY_NONE;
-}
-
-/* How a datagram from a SOCK_DGRAM socket to sa may leave. */
-enum s6p_udp_way s6p_udp_way(int fd, const struct sockaddr *sa, socklen_t len)
-{
-	const struct s6p_state *st = s6p_state();
-	struct sockaddr_storage plain;
-	char buf[S6_ADDR_STR_MAX];
-
-	if (st->cfg.dns_udp != S6_DNS_UDP_ASSOCIATE && s6p_udp_dns_server(sa))
-		return s6p_udp_way_dns(sa);
-	s6_addr_unmap(sa, &plain);
-	if (s6_config_excluded(&st->cfg, (struct sockaddr *)&plain))
-		return s6p_dgram_allowed(fd, sa, len, "UDP") ? S6P_UDP_WAY_DIRECT : S6P_UDP_WAY_NONE;
-	if (st->cfg.udp == S6_UDP_DIRECT) {
-		if (s6_log_enabled(S6_LOG_INFO))
-			s6_log(S6_LOG_INFO, "target %s: UDP goes directly (udp direct)",
-			       s6_addr_format(sa, buf, sizeof buf));
-		return S6P_UDP_WAY_DIRECT;
-	}
-	if (st->cfg.udp == S6_UDP_BLOCK || st->broken || !st->cfg.has_proxy ||
-	    st->cfg.proxy.scheme != S6_SCHEME_SOCKS6)
-		return s6p_dgram_allowed(fd, sa, len, "UDP") ? S6P_UDP_WAY_DIRECT : S6P_UDP_WAY_NONE;
-	return S6P_UDP_WAY_PROXY;
 }
 
 bool s6p_udp_peername(int fd, struct sockaddr *sa, socklen_t *len, int *rc)

@@ -11,6 +11,8 @@
 #include "s6_log.h"
 #include "s6_socks6_opt.h"
 #include "s6_socks6_udp.h"
+#include "s6p_cip.h"
+#include "s6p_cip_udp.h"
 #include "s6p_io.h"
 #include "s6p_real.h"
 #include "s6p_s6.h"
@@ -208,7 +210,8 @@ int s6p_udp_assoc_open(int fd, const struct s6p_target *t, struct s6p_udp_assoc 
 		snprintf(why, cap, "not a socket: %s", strerror(rc));
 		return rc;
 	}
-	rc = s6p_udp_pick_proxy(a->family, &proxy, &plen);
+	rc = s6p_cip_scheme() ? s6p_cip_udp_pick(a->family, &proxy, &plen)
+			      : s6p_udp_pick_proxy(a->family, &proxy, &plen);
 	if (rc)
 		snprintf(why, cap, "no proxy address for this socket: %s", strerror(rc));
 	if (rc == 0) {
@@ -217,7 +220,9 @@ int s6p_udp_assoc_open(int fd, const struct s6p_target *t, struct s6p_udp_assoc 
 		if (rc)
 			snprintf(why, cap, "cannot reach the proxy: %s", strerror(rc));
 	}
-	if (rc == 0)
+	if (rc == 0 && s6p_cip_scheme()) /* the engine: CONNECT-IP (s6p_cip_udp.h) */
+		rc = s6p_cip_udp_request(fd, a->ctl, t, deadline, &res, why, cap);
+	else if (rc == 0)
 		rc = s6p_udp_request(a, t, (struct sockaddr *)&proxy, plen, deadline, &res, why, cap);
 	if (rc == 0 && (rc = s6p_udp_relay(a, &res)) != 0)
 		snprintf(why, cap, "unusable relay address: %s", strerror(rc));

@@ -11,6 +11,7 @@
 #include "s6_iov.h"
 #include "s6_log.h"
 #include "s6_socks6_udp.h"
+#include "s6p_cip_udp.h"
 #include "s6p_real.h"
 #include "s6p_udp_int.h"
 
@@ -97,6 +98,10 @@ static ssize_t s6p_udp_send_via(int fd, struct s6p_udp_snap *s, const struct s6p
 
 	if (cnt >= IOV_MAX || (cnt && !msg->msg_iov)) {
 		errno = cnt ? EFAULT : EMSGSIZE;
+		return -1;
+	}
+	if (s6p_cip_udp_too_big(t, s6_iov_total(msg->msg_iov, cnt))) {
+		errno = EMSGSIZE; /* CONNECT-IP: over the tunnel MTU */
 		return -1;
 	}
 	if (!s->pending && s->a.ctl < 0 && (rc = s6p_udp_get(fd, s, nowait, &f)) != 0) {

@@ -61,7 +61,7 @@ if [ ! -f "$BN_BUILD/Makefile" ]; then
 fi
 s6_say "make in $BN_BUILD"
 make -C "$BN_BUILD" -s -j2 all tests/bench/delayline tests/bench/ttfb \
-	tests/bench/httpd tests/bench/spawntime || exit 1
+	tests/bench/httpd tests/bench/spawntime tests/bench/tlsbulk || exit 1
 BN_BIN=$BN_BUILD/tests/bench
 BN_TMP=$(mktemp -d /tmp/s6bench.XXXXXX) || exit 1
 chmod 755 "$BN_TMP"

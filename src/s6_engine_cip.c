@@ -18,7 +18,8 @@ static bool cip_lengths(const s6_eng_cip *c, size_t l[4], size_t *total)
 	if (!fits(c->target, S6_ENG_CIP_TARGET_MAX, &l[0]) || l[0] == 0 ||
 	    !fits(c->tmpl, S6_ENG_CIP_TMPL_MAX, &l[1]) ||
 	    !fits(c->user, S6_ENG_CIP_CRED_MAX, &l[2]) || !fits(c->pass, S6_ENG_CIP_CRED_MAX, &l[3]) ||
-	    c->n_block > S6_ENG_CIP_BLOCK_MAX || c->port == 0 || c->mode > S6_CIP_MODE_DRAFT00)
+	    (c->has_user && l[2] == 0) || c->n_block > S6_ENG_CIP_BLOCK_MAX || c->port == 0 ||
+	    c->mode > S6_CIP_MODE_DRAFT00)
 		return false;
 	*total = S6_ENG_CIP_FIXED + l[0] + l[1] + l[2] + l[3];
 	for (unsigned i = 0; i < c->n_block; i++) {

@@ -47,7 +47,8 @@ typedef struct s6_eng_cip {
 } s6_eng_cip;
 
 /* S6_ERR_INVALID_ARG: empty target, port 0, a string over its limit, too
- * many patterns, mode unknown; S6_ERR_TOO_LONG: cap too small. */
+ * many patterns, mode unknown, has_user with an empty user (the record
+ * could not carry its password); S6_ERR_TOO_LONG: cap too small. */
 s6_err s6_eng_cip_encode(const s6_eng_cip *c, uint8_t *buf, size_t cap, size_t *len);
 /* S6_OK with *used; S6_ERR_NEED_MORE with *need (total known so far);
  * S6_ERR_MALFORMED; S6_ERR_BAD_VERSION. */

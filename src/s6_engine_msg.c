@@ -26,7 +26,8 @@ s6_err s6_eng_hdr_encode(const s6_eng_hdr *h, uint8_t *buf, size_t cap, size_t *
 		return S6_ERR_TOO_LONG;
 	memcpy(buf, hdr_magic, 4);
 	buf[4] = S6_ENG_VERSION;
-	buf[5] = (h->verify ? S6_ENG_FLAG_VERIFY : 0) | (h->cip ? S6_ENG_FLAG_CIP : 0);
+	buf[5] = (h->verify ? S6_ENG_FLAG_VERIFY : 0) | (h->cip ? S6_ENG_FLAG_CIP : 0) |
+		 (h->no_tfo ? S6_ENG_FLAG_NO_TFO : 0);
 	memcpy(buf + 6, h->secret, S6_ENG_SECRET_LEN);
 	s6_put_u16be(buf + 38, h->port);
 	s6_put_u16be(buf + 40, h->early_len);
@@ -60,7 +61,7 @@ static s6_err hdr_check_fixed(const uint8_t *buf, size_t len, size_t *need)
 		return S6_ERR_MALFORMED;
 	if (len >= 5 && buf[4] != S6_ENG_VERSION)
 		return S6_ERR_BAD_VERSION;
-	if (len >= 6 && (buf[5] & ~(S6_ENG_FLAG_VERIFY | S6_ENG_FLAG_CIP)))
+	if (len >= 6 && (buf[5] & ~(S6_ENG_FLAG_VERIFY | S6_ENG_FLAG_CIP | S6_ENG_FLAG_NO_TFO)))
 		return S6_ERR_MALFORMED;
 	if (len < S6_ENG_HDR_FIXED) {
 		*need = S6_ENG_HDR_FIXED;
@@ -91,6 +92,7 @@ s6_err s6_eng_hdr_parse(const uint8_t *buf, size_t len, s6_eng_hdr *out, size_t 
 	memset(out, 0, sizeof *out);
 	out->verify = buf[5] & S6_ENG_FLAG_VERIFY;
 	out->cip = buf[5] & S6_ENG_FLAG_CIP;
+	out->no_tfo = buf[5] & S6_ENG_FLAG_NO_TFO;
 	memcpy(out->secret, buf + 6, S6_ENG_SECRET_LEN);
 	out->port = s6_get_u16be(buf + 38);
 	out->early_len = s6_get_u16be(buf + 40);

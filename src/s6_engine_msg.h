@@ -4,7 +4,8 @@
  * The shim connects the program's socket to the engine over loopback and
  * sends a handoff header, then the SOCKS6 Request as to any proxy:
  *
- *   magic "S6EH" | version 1 | flags (bit 0: verify) | secret[32] |
+ *   magic "S6EH" | version 1 | flags (bit 0: verify, 1: CONNECT-IP,
+ *   2: no TCP Fast Open) | secret[32] |
  *   proxy port u16 | early-data length u16 | host len u8 | SNI len u8 |
  *   ca-file len u16 | pin count u8 | host | SNI | ca-file | pins (32 each)
  *
@@ -40,11 +41,14 @@
 /* CONNECT-IP: an s6_engine_cip.h record follows the header, and early_len
  * is its length (nothing goes in 0-RTT). */
 #define S6_ENG_FLAG_CIP 0x02
+/* tfo-proxy never: no TCP Fast Open on the engine's connection to the proxy. */
+#define S6_ENG_FLAG_NO_TFO 0x04
 
 typedef struct s6_eng_hdr {
 	uint8_t secret[S6_ENG_SECRET_LEN];
 	bool verify;                       /* check the chain and the name */
 	bool cip;                          /* S6_ENG_FLAG_CIP */
+	bool no_tfo;                       /* S6_ENG_FLAG_NO_TFO */
 	uint16_t port;
 	uint16_t early_len;                /* bytes after the header that may ride in 0-RTT */
 	char host[S6_ENG_HOST_MAX + 1];    /* proxy: name or IP literal */

@@ -15,13 +15,17 @@
 static bool store_lock_timed(pthread_mutex_t *m, int timeout_ms)
 {
 	struct timespec ts;
-	int rc;
+	/* Uncontended (the common case, a lock is held for a few memory
+	 * operations): no clock reading for a deadline. */
+	int rc = pthread_mutex_trylock(m);
 
-	clock_gettime(CLOCK_REALTIME, &ts);
-	ts.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
-	ts.tv_sec += timeout_ms / 1000 + ts.tv_nsec / 1000000000L;
-	ts.tv_nsec %= 1000000000L;
-	rc = pthread_mutex_timedlock(m, &ts);
+	if (rc == EBUSY) {
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ts.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
+		ts.tv_sec += timeout_ms / 1000 + ts.tv_nsec / 1000000000L;
+		ts.tv_nsec %= 1000000000L;
+		rc = pthread_mutex_timedlock(m, &ts);
+	}
 	if (rc == EOWNERDEAD)
 		rc = pthread_mutex_consistent(m);
 	return rc == 0;

@@ -141,7 +141,11 @@ static s6_s6store *store_rebuild(int dfd, const char *dir, s6_s6store_close_fn c
 		store_why(why, whylen, "cannot create %s/" STORE_TMP ": %m", dir);
 		return NULL;
 	}
-	if (fchmod(fd, 0600) == 0 && ftruncate(fd, (off_t)sizeof(s6_s6store)) == 0)
+	/* Allocated, not only sized: on a full file system (a tmpfs runtime
+	 * directory) the first store into a sparse mapping would be SIGBUS in
+	 * the program; posix_fallocate says ENOSPC instead. */
+	if (fchmod(fd, 0600) == 0 &&
+	    (errno = posix_fallocate(fd, 0, (off_t)sizeof(s6_s6store))) == 0)
 		st = store_map(fd);
 	close_fn(fd);
 	if (st && s6_s6store_init(st, sizeof *st) == S6_OK &&

@@ -127,8 +127,11 @@ static s6_err queue_request(s6_hs *hs, const s6_s6_client_params *p)
 		err = s6_hs_queue(hs, msg, len);
 	if (err == S6_OK && p->initial_data_len)
 		err = s6_hs_queue(hs, p->initial_data, p->initial_data_len);
-	/* The options may hold the password. */
-	explicit_bzero(opts, S6_SOCKS6_OPTIONS_MAX + S6_SOCKS6_MSG_MAX);
+	/* The options may hold the password: wipe what was written (all of
+	 * the message buffer when packing failed part way), not 32 KiB per
+	 * connect. */
+	explicit_bzero(opts, b.len);
+	explicit_bzero(msg, err == S6_OK ? len : S6_SOCKS6_MSG_MAX);
 	free(opts);
 	return err;
 }

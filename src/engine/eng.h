@@ -30,13 +30,14 @@ const uint8_t *eng_secret(void);
 /* eng_listen.c */
 /* Make (mode 0700) and check the directory: ours, nobody else's. */
 bool eng_dir_prepare(const char *dir, char *why, size_t whylen);
-/* flock the lock file; -1 when another engine holds it (or on error). */
-int eng_lock(const char *dir, bool *held);
+/* flock the lock file; -1 when another engine holds it (*held) or on
+ * error (why). */
+int eng_lock(const char *dir, bool *held, char *why, size_t whylen);
 /* Load the secret, making it when missing or unusable. */
 bool eng_secret_make(const char *dir, uint8_t out[S6_ENG_SECRET_LEN], char *why, size_t whylen);
 /* A listener on the loopback address of family, ephemeral port; -1. */
 int eng_listen(int family, uint16_t *port);
-bool eng_portfile_write(const char *dir, uint16_t p4, uint16_t p6);
+bool eng_portfile_write(const char *dir, uint16_t p4, uint16_t p6, char *why, size_t whylen);
 void eng_portfile_remove(const char *dir);
 
 /* eng_relay.c: one accepted connection, on its own thread. */

@@ -70,6 +70,9 @@ struct eng_cip_caps {
 	size_t nroute;
 	uint8_t in[70000];      /* stream bytes not consumed yet */
 	size_t in_len;
+	/* Without a tun: where DATAGRAM packets go (eng_cip_udp.h), or NULL. */
+	void (*on_packet)(void *arg, const uint8_t *pkt, size_t len);
+	void *on_packet_arg;
 };
 
 struct eng_cip_tun;
@@ -92,6 +95,13 @@ void eng_cip_tun_free(struct eng_cip_tun *tun);
 void eng_cip_tun_input(struct eng_cip_tun *tun, const uint8_t *pkt, size_t len);
 /* The fd that becomes readable when the tunnel's queues changed. */
 int eng_cip_tun_wakefd(const struct eng_cip_tun *tun);
+/* An ICMP error quoting the tunnel's SYN (eng_cip_icmp.c): the connection
+ * fails with in->err while it connects; false when the quote is not of
+ * this connection's SYN or the connection is past that. */
+struct s6_icmp_info;
+bool eng_cip_tun_icmp(struct eng_cip_tun *tun, const struct s6_icmp_info *in);
+/* eng_cip_icmp.c: true when pkt is an ICMP error (handled; never lwIP's). */
+bool eng_cip_icmp_input(struct eng_cip_tun *tun, const uint8_t *pkt, size_t len);
 
 enum eng_cip_tcp_state { ENG_CIP_CONNECTING = 0, ENG_CIP_UP, ENG_CIP_FAILED };
 

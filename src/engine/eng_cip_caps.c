@@ -54,6 +54,8 @@ static bool eng_cip_capsule(struct eng_cip_caps *c, struct eng_cip_tun *tun,
 			return false;
 		if (ctx == 0 && tun)
 			eng_cip_tun_input(tun, pkt, plen);
+		else if (ctx == 0 && c->on_packet)
+			c->on_packet(c->on_packet_arg, pkt, plen);
 		return true; /* other contexts: not ours, dropped */
 	case S6_CIP_K_ADDRESS_ASSIGN:
 		return eng_cip_addrs(c, ev, why);

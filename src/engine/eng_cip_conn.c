@@ -19,27 +19,13 @@
 #include <unistd.h>
 #include <openssl/ssl.h>
 #include "eng_cip.h"
+#include "eng_cip_setup.h"
+#include "eng_cip_udp.h"
 #include "s6_cip_alias.h"
 #include "s6_cip_http.h"
 #include "s6_cip_template.h"
 #include "s6_handshake.h"
 #include "s6_proxy_status.h"
-
-struct eng_cip_ctx {
-	int cfd;
-	const s6_eng_hdr *h;
-	s6_eng_cip rec;
-	int64_t deadline;
-	struct eng_cip_tx tx;
-	s6_cip_http_resp resp;
-	s6_ps ps;
-	char chain[200];                    /* for the shim's -v line */
-	struct eng_cip_ip local, target;
-	int err;
-	char why[S6_ENG_REASON_MAX + 1];
-	uint8_t head[S6_CIP_HTTP_HEAD_MAX];
-	struct eng_cip_caps caps;
-};
 
 void eng_cip_status(int cfd, bool ok, int err, const char *reason)
 {
@@ -121,12 +107,14 @@ static bool eng_cip_open(struct eng_cip_ctx *x)
 /* The Upgrade request, and in draft-00 the registration of context 0. */
 static bool eng_cip_request(struct eng_cip_ctx *x)
 {
-	const s6_cip_tvars v = {.target = x->rec.target, .ipproto = "6"};
+	char proto[4];
+	const s6_cip_tvars v = {.target = x->rec.target, .ipproto = proto};
 	const char *tmpl = x->rec.tmpl[0] ? x->rec.tmpl : S6_CIP_TEMPLATE_DEFAULT;
 	char path[S6_ENG_CIP_TMPL_MAX * 3 + 1], auth[S6_ENG_HOST_MAX + 16], req[4096];
 	size_t len, rlen;
 	bool v6 = strchr(x->h->host, ':') != NULL;
 
+	snprintf(proto, sizeof proto, "%u", x->rec.ipproto);
 	if (s6_cip_template_expand(tmpl, &v, path, sizeof path, &len) != S6_OK)
 		return eng_cip_fail(x, EINVAL, "connect-ip: the URI template does not expand");
 	snprintf(auth, sizeof auth, "%s%s%s:%u", v6 ? "[" : "", x->h->host, v6 ? "]" : "",
@@ -169,7 +157,7 @@ static bool eng_cip_head(struct eng_cip_ctx *x)
 	for (;;) {
 		ssize_t n = eng_cip_tx_read(&x->tx, x->head + len, sizeof x->head - len);
 		if (n == 0)
-			return eng_cip_fail(x, ECONNREFUSED, "connect-ip: the proxy closed the "
+			return eng_cip_fail(x, ECONNRESET, "connect-ip: the proxy closed the "
 					    "connection before answering");
 		if (n < 0 && errno != EAGAIN && errno != EINTR)
 			return eng_cip_fail(x, errno, "connect-ip: reading the answer: %s", strerror(errno));
@@ -354,7 +342,7 @@ static bool eng_cip_target_ip(struct eng_cip_ctx *x)
 	for (size_t i = 0; i < x->caps.nroute; i++) {
 		const s6_cip_range *r = &x->caps.route[i];
 		size_t n = r->version == 4 ? 4 : 16;
-		if ((r->proto == 0 || r->proto == 6) && memcmp(r->start, r->end, n) == 0) {
+		if ((r->proto == 0 || r->proto == x->rec.ipproto) && memcmp(r->start, r->end, n) == 0) {
 			x->target.v = r->version;
 			memcpy(x->target.a, r->start, n);
 			return true;
@@ -378,7 +366,7 @@ static bool eng_cip_pick(struct eng_cip_ctx *x)
 	if (!eng_cip_target_ip(x))
 		return false;
 	inet_ntop(x->target.v == 4 ? AF_INET : AF_INET6, x->target.a, a, sizeof a);
-	if (!eng_cip_routed(&x->caps, &x->target, 6))
+	if (!eng_cip_routed(&x->caps, &x->target, x->rec.ipproto))
 		return eng_cip_fail(x, ENETUNREACH, "connect-ip: %s is outside the routes the proxy "
 				    "advertised", a);
 	if (!eng_cip_local(&x->caps, x->target.v, &x->local))
@@ -394,7 +382,7 @@ static bool eng_cip_pick(struct eng_cip_ctx *x)
 
 /* The end of the tunnel: close_notify and FIN, and what the proxy sent
  * meanwhile read away, so that the close is not a reset. */
-static void eng_cip_close(struct eng_cip_ctx *x)
+void eng_cip_close(struct eng_cip_ctx *x)
 {
 	if (x->tx.fd >= 0) {
 		if (x->tx.ssl)
@@ -409,10 +397,17 @@ static void eng_cip_close(struct eng_cip_ctx *x)
 		close(x->tx.fd);
 }
 
-static bool eng_cip_setup(struct eng_cip_ctx *x)
+bool eng_cip_setup(struct eng_cip_ctx *x)
 {
 	return eng_cip_open(x) && eng_cip_request(x) && eng_cip_head(x) && eng_cip_aliases(x) &&
 	       eng_cip_wait_caps(x) && eng_cip_pick(x);
+}
+
+void eng_cip_ctx_init(struct eng_cip_ctx *x)
+{
+	x->tx.fd = -1;
+	x->caps.mode = x->rec.mode;
+	s6_cip_reader_init(&x->caps.rd, x->rec.mode, sizeof x->caps.in - S6_CIP_CAPSULE_HEAD_MAX);
 }
 
 void eng_cip_serve(int cfd, const s6_eng_hdr *h, const uint8_t *rec, size_t len)
@@ -428,12 +423,16 @@ void eng_cip_serve(int cfd, const s6_eng_hdr *h, const uint8_t *rec, size_t len)
 		free(x);
 		return;
 	}
+	if (x->rec.ipproto != 6) { /* UDP or ICMP echo: an association */
+		eng_cip_udp_serve(cfd, h, &x->rec);
+		explicit_bzero(&x->rec, sizeof x->rec);
+		free(x);
+		return;
+	}
 	x->cfd = cfd;
 	x->h = h;
-	x->tx.fd = -1;
 	x->deadline = s6_now_ms() + ENG_HANDSHAKE_TIMEOUT_S * 1000;
-	x->caps.mode = x->rec.mode;
-	s6_cip_reader_init(&x->caps.rd, x->rec.mode, sizeof x->caps.in - S6_CIP_CAPSULE_HEAD_MAX);
+	eng_cip_ctx_init(x);
 	if (eng_cip_setup(x))
 		tun = eng_cip_tun_new(x->rec.mode, &x->local, &x->target, x->rec.port, x->why,
 				      sizeof x->why);

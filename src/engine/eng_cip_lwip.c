@@ -19,11 +19,15 @@
 #include "lwip/tcp.h"
 #include "lwip/timeouts.h"
 #include "eng_cip.h"
+#include "s6_bytes.h"
+#include "s6_cip_icmp.h"
 
 #define ENG_CIP_MTU 1400
 #define ENG_CIP_OUT_CAP (512 * 1024)  /* capsules for the proxy */
 #define ENG_CIP_DOWN_CAP (128 * 1024) /* above the receive window (64 KiB) */
 #define ENG_CIP_SLEEP_MAX 250
+/* Unacknowledged program bytes TCP may hold (see eng_cip_connected). */
+#define ENG_CIP_SNDBUF (160 * 1024)
 
 struct eng_cip_tun {
 	struct netif netif;
@@ -33,6 +37,9 @@ struct eng_cip_tun {
 	enum eng_cip_tcp_state state;
 	int err;
 	bool peer_fin;
+	bool signaled;           /* wake written, not read yet */
+	size_t ack_at;           /* out[] offset of a last, pure ACK; SIZE_MAX: none */
+	uint32_t ack_num;        /* its acknowledgement number */
 	int wake;
 	uint8_t *out, *down;
 	size_t out_len, down_len;
@@ -46,10 +53,16 @@ static void eng_cip_lwip_init(void)
 	lwip_init();
 }
 
+/* Under the lock. One write until the tunnel's thread has read it: every
+ * packet and acknowledgement calls this, and a write each was four in five
+ * of the engine's system calls in a bulk transfer. */
 static void eng_cip_wake(struct eng_cip_tun *t)
 {
 	uint64_t one = 1;
 
+	if (t->signaled)
+		return;
+	t->signaled = true;
 	(void)!write(t->wake, &one, sizeof one);
 }
 
@@ -66,24 +79,51 @@ static bool eng_cip_pkt_is(const uint8_t *pkt, size_t len, const struct eng_cip_
 	return false;
 }
 
+/* A TCP segment that only acknowledges (ACK alone, no payload): its
+ * acknowledgement number. lwIP adds no IP options. */
+static bool eng_cip_pure_ack(const uint8_t *pkt, size_t len, uint32_t *ack)
+{
+	size_t ip = pkt[0] >> 4 == 4 ? (size_t)(pkt[0] & 15) * 4 : 40;
+	const uint8_t *tcp = pkt + ip;
+
+	if (ip > 40 || len < ip + 20 || tcp[13] != 0x10 || ip + (size_t)(tcp[12] >> 4) * 4 != len)
+		return false;
+	*ack = s6_get_u32be(tcp + 8);
+	return true;
+}
+
 /* A packet lwIP sends: a DATAGRAM capsule in the queue, when it is TCP
  * from us to the target (nothing else may leave) and there is room (else
- * dropped: TCP sends it again). */
+ * dropped: TCP sends it again). A pure ACK that acknowledges more than the
+ * pure ACK queued last, not yet taken, takes its place: lwIP acknowledges
+ * every second segment, and a bulk download read from the proxy in 16 KiB
+ * records queued five or six ACKs at once, each one packet for the proxy's
+ * stack to take in; the newest says all they said (window included). Equal
+ * acknowledgement numbers (duplicate ACKs, window updates) are all sent. */
 static err_t eng_cip_output(struct netif *n, struct pbuf *p)
 {
 	struct eng_cip_tun *t = n->state;
-	uint8_t head[S6_CIP_CAPSULE_HEAD_MAX + 8], first[40];
-	size_t hlen, len = p->tot_len;
+	uint8_t head[S6_CIP_CAPSULE_HEAD_MAX + 8], first[64];
+	size_t hlen, len = p->tot_len, at = t->out_len;
+	uint32_t ack = 0;
+	bool pure;
 
 	if (pbuf_copy_partial(p, first, sizeof first, 0) < 20 ||
 	    !eng_cip_pkt_is(first, len < 40 ? len : 40, &t->local, &t->target))
 		return ERR_OK;
-	if (s6_cip_datagram_head_encode(t->mode, 0, len, head, sizeof head, &hlen) != S6_OK ||
-	    t->out_len + hlen + len > ENG_CIP_OUT_CAP)
+	pure = eng_cip_pure_ack(first, len, &ack);
+	if (s6_cip_datagram_head_encode(t->mode, 0, len, head, sizeof head, &hlen) != S6_OK)
 		return ERR_OK;
-	memcpy(t->out + t->out_len, head, hlen);
-	pbuf_copy_partial(p, t->out + t->out_len + hlen, (u16_t)len, 0);
-	t->out_len += hlen + len;
+	if (pure && t->ack_at != SIZE_MAX && t->ack_at + hlen + len == t->out_len &&
+	    (int32_t)(ack - t->ack_num) > 0)
+		at = t->ack_at;
+	if (at + hlen + len > ENG_CIP_OUT_CAP)
+		return ERR_OK;
+	memcpy(t->out + at, head, hlen);
+	pbuf_copy_partial(p, t->out + at + hlen, (u16_t)len, 0);
+	t->out_len = at + hlen + len;
+	t->ack_at = pure ? at : SIZE_MAX;
+	t->ack_num = ack;
 	eng_cip_wake(t);
 	return ERR_OK;
 }
@@ -155,6 +195,15 @@ static err_t eng_cip_connected(void *arg, struct tcp_pcb *pcb, err_t err)
 {
 	struct eng_cip_tun *t = arg;
 
+	/* Debian's build has TCP_SND_BUF 65535, which bounded uploads to
+	 * 64 KiB per round trip through both stacks. lwIP only lowers snd_buf
+	 * by what tcp_write takes and raises it by what is acknowledged, never
+	 * back to the build's value, so a larger start lasts. Its queue bound
+	 * (TCP_SND_QUEUELEN, 180 segments of up to the MSS, 1360 here) still
+	 * holds 160 KiB of full segments; tcp_write's ERR_MEM when many small
+	 * writes fill it only makes eng_cip_tun_give_up take nothing for now. */
+	if (pcb->snd_buf < ENG_CIP_SNDBUF)
+		pcb->snd_buf = ENG_CIP_SNDBUF;
 	t->state = ENG_CIP_UP;
 	eng_cip_wake(t);
 	return ERR_OK;
@@ -263,6 +312,7 @@ struct eng_cip_tun *eng_cip_tun_new(s6_cip_mode mode, const struct eng_cip_ip *l
 		return NULL;
 	}
 	t->mode = mode;
+	t->ack_at = SIZE_MAX;
 	t->local = *local;
 	t->target = *target;
 	pthread_mutex_lock(&eng_cip_lock);
@@ -312,9 +362,12 @@ void eng_cip_tun_input(struct eng_cip_tun *t, const uint8_t *pkt, size_t len)
 	struct pbuf *p;
 
 	/* Only TCP from the target to us: nothing for lwIP to forward
-	 * (its build forwards between netifs) or to answer. */
-	if (len > 0xffff || !eng_cip_pkt_is(pkt, len, &t->target, &t->local))
+	 * (its build forwards between netifs) or to answer. ICMP errors
+	 * about our connection are read beside lwIP (eng_cip_icmp.c). */
+	if (len > 0xffff || !eng_cip_pkt_is(pkt, len, &t->target, &t->local)) {
+		eng_cip_icmp_input(t, pkt, len);
 		return;
+	}
 	pthread_mutex_lock(&eng_cip_lock);
 	p = pbuf_alloc(PBUF_RAW, (u16_t)len, PBUF_RAM);
 	if (p && pbuf_take(p, pkt, (u16_t)len) == ERR_OK) {
@@ -326,13 +379,37 @@ void eng_cip_tun_input(struct eng_cip_tun *t, const uint8_t *pkt, size_t len)
 	pthread_mutex_unlock(&eng_cip_lock);
 }
 
+bool eng_cip_tun_icmp(struct eng_cip_tun *t, const s6_icmp_info *in)
+{
+	size_t alen = t->local.v == 4 ? 4 : 16;
+	bool hit;
+
+	pthread_mutex_lock(&eng_cip_lock);
+	hit = t->pcb && t->state == ENG_CIP_CONNECTING && in->version == t->local.v &&
+	      memcmp(in->src, t->local.a, alen) == 0 && memcmp(in->dst, t->target.a, alen) == 0 &&
+	      in->sport == t->pcb->local_port && in->dport == t->pcb->remote_port &&
+	      in->seq - t->pcb->lastack <= t->pcb->snd_nxt - t->pcb->lastack;
+	if (hit) {
+		t->state = ENG_CIP_FAILED;   /* first: eng_cip_err then keeps err */
+		t->err = in->err;
+		tcp_abort(t->pcb);           /* no more SYNs */
+		t->pcb = NULL;
+		eng_cip_wake(t);
+	}
+	pthread_mutex_unlock(&eng_cip_lock);
+	return hit;
+}
+
 void eng_cip_tun_poll(struct eng_cip_tun *t, struct eng_cip_io *io)
 {
 	uint64_t n;
 	u32_t sleep;
 
-	(void)!read(t->wake, &n, sizeof n);
 	pthread_mutex_lock(&eng_cip_lock);
+	if (t->signaled) {
+		(void)!read(t->wake, &n, sizeof n);
+		t->signaled = false;
+	}
 	sys_check_timeouts();
 	sleep = sys_timeouts_sleeptime();
 	io->state = t->state;
@@ -353,6 +430,7 @@ size_t eng_cip_tun_take_out(struct eng_cip_tun *t, uint8_t *buf, size_t cap)
 	memcpy(buf, t->out, n);
 	memmove(t->out, t->out + n, t->out_len - n);
 	t->out_len -= n;
+	t->ack_at = SIZE_MAX; /* what is taken is on its way */
 	pthread_mutex_unlock(&eng_cip_lock);
 	return n;
 }

@@ -38,20 +38,23 @@ bool eng_dir_prepare(const char *dir, char *why, size_t whylen)
 	return true;
 }
 
-int eng_lock(const char *dir, bool *held)
+int eng_lock(const char *dir, bool *held, char *why, size_t whylen)
 {
 	char path[4200];
 	int fd;
 
 	snprintf(path, sizeof path, "%s/engine.lock", dir);
 	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
-	if (fd < 0)
+	if (fd < 0) {
+		snprintf(why, whylen, "cannot open %s: %s", path, strerror(errno));
 		return -1;
+	}
 	/* A shim probing whether an engine runs holds a shared lock for a
 	 * moment: try a little longer before concluding another engine runs. */
 	for (int i = 0; flock(fd, LOCK_EX | LOCK_NB) != 0; i++) {
 		if (errno != EWOULDBLOCK || i == 20) {
 			*held = errno == EWOULDBLOCK;
+			snprintf(why, whylen, "cannot lock %s: %s", path, strerror(errno));
 			close(fd);
 			return -1;
 		}
@@ -131,7 +134,7 @@ int eng_listen(int family, uint16_t *port)
 	return fd;
 }
 
-bool eng_portfile_write(const char *dir, uint16_t p4, uint16_t p6)
+bool eng_portfile_write(const char *dir, uint16_t p4, uint16_t p6, char *why, size_t whylen)
 {
 	char path[4200], tmp[4220], text[64];
 	int fd, n = snprintf(text, sizeof text, "S6ENG 1 %u %u %d\n", p4, p6, (int)getpid());
@@ -139,11 +142,14 @@ bool eng_portfile_write(const char *dir, uint16_t p4, uint16_t p6)
 	snprintf(path, sizeof path, "%s/engine.port", dir);
 	snprintf(tmp, sizeof tmp, "%s.%d", path, (int)getpid());
 	unlink(tmp);
+	errno = 0;
 	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
 	/* Renamed into place whole: a reader sees the old file or the new one
-	 * (a stale one of a dead engine is simply replaced). */
+	 * (a stale one of a dead engine is simply replaced). A full disk
+	 * fails the write or the close (ENOSPC), never half a file. */
 	if (fd < 0 || write(fd, text, (size_t)n) != n || close(fd) != 0 || rename(tmp, path) != 0) {
-		eng_log("cannot write %s: %s", path, strerror(errno));
+		int e = errno;
+		snprintf(why, whylen, "cannot write %s: %s", path, strerror(e ? e : ENOSPC));
 		unlink(tmp);
 		return false;
 	}

@@ -106,20 +106,66 @@ static int eng_parse(int argc, char **argv, struct eng_opts *o)
 	return 0;
 }
 
-/* Detach: the shim waits for the port file, not for us. The lock (an
- * flock on an open file description) passes to the child. */
-static void eng_daemonize(void)
+/* Why the engine cannot start: in its log, and to whoever waits for it
+ * (the first process, through the readiness pipe, or stderr, which the
+ * shim reads when the first process fails). Returns the exit status. */
+static int eng_fail(int ready, const char *why)
 {
-	pid_t pid = fork();
-	int null;
+	if (eng_log_fd >= 0)
+		eng_log("cannot start: %s", why);
+	if (ready >= 0)
+		(void)!write(ready, why, strnlen(why, 255));
+	else
+		fprintf(stderr, "socks6ify-engine: %s\n", why);
+	return 1;
+}
 
+/* The first process: exit 0 once the engine announced itself ("+" on the
+ * readiness pipe, after the port file is in place), else 1 with the reason
+ * the engine sent (or its early end) on stderr. */
+static int eng_wait_ready(int fd)
+{
+	char buf[260];
+	size_t len = 0;
+
+	while (len < sizeof buf - 1) {
+		ssize_t n = read(fd, buf + len, sizeof buf - 1 - len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		len += (size_t)n;
+	}
+	buf[len] = '\0';
+	if (len > 0 && buf[0] == '+')
+		return 0;
+	fprintf(stderr, "socks6ify-engine: %s\n", len ? buf : "exited before it was ready");
+	return 1;
+}
+
+/* Detach. The first process stays until the engine is ready or failed, so
+ * the shim learns a failure (a full disk, a read-only directory) from its
+ * exit status at once instead of waiting for a port file that never comes.
+ * The lock (an flock on an open file description) passes to the child.
+ * Returns the readiness pipe's write end, in the child. */
+static int eng_daemonize(void)
+{
+	int p[2], null;
+	pid_t pid;
+
+	if (pipe2(p, O_CLOEXEC) != 0)
+		exit(eng_fail(-1, "cannot make a pipe"));
+	pid = fork();
 	if (pid < 0)
-		exit(1);
-	if (pid > 0)
-		_exit(0);
+		exit(eng_fail(-1, "cannot fork"));
+	if (pid > 0) {
+		close(p[1]);
+		_exit(eng_wait_ready(p[0]));
+	}
+	close(p[0]);
 	setsid();
 	if (chdir("/") != 0)
-		exit(1);
+		exit(eng_fail(p[1], "cannot chdir to /"));
 	null = open("/dev/null", O_RDWR | O_CLOEXEC);
 	if (null >= 0) {
 		dup2(null, STDIN_FILENO);
@@ -128,6 +174,7 @@ static void eng_daemonize(void)
 		if (null > STDERR_FILENO)
 			close(null);
 	}
+	return p[1];
 }
 
 static void eng_accept(int lfd)
@@ -155,9 +202,10 @@ static void eng_loop(struct pollfd *p, int n, long idle_s)
 	}
 }
 
-static int eng_serve(const struct eng_opts *o)
+static int eng_serve(const struct eng_opts *o, int ready)
 {
 	struct pollfd p[2];
+	char why[256];
 	uint16_t p4 = 0, p6 = 0;
 	int n = 0, fd;
 
@@ -166,11 +214,15 @@ static int eng_serve(const struct eng_opts *o)
 	if ((fd = eng_listen(AF_INET6, &p6)) >= 0)
 		p[n++] = (struct pollfd){.fd = fd, .events = POLLIN};
 	if (n == 0) {
-		eng_log("cannot listen on loopback: %s", strerror(errno));
-		return 1;
+		snprintf(why, sizeof why, "cannot listen on loopback: %s", strerror(errno));
+		return eng_fail(ready, why);
 	}
-	if (!eng_portfile_write(o->dir, p4, p6))
-		return 1;
+	if (!eng_portfile_write(o->dir, p4, p6, why, sizeof why))
+		return eng_fail(ready, why);
+	if (ready >= 0) {
+		(void)!write(ready, "+", 1);
+		close(ready);
+	}
 	eng_log("started: 127.0.0.1:%u [::1]:%u, idle exit after %ld s", p4, p6, o->idle_s);
 	eng_loop(p, n, o->idle_s);
 	/* The port file goes first: a shim reading it now starts a new engine. */
@@ -200,21 +252,15 @@ int main(int argc, char **argv)
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
 	umask(077);
-	if (!eng_dir_prepare(o.dir, why, sizeof why)) {
-		fprintf(stderr, "socks6ify-engine: %s\n", why);
-		return 1;
-	}
-	if (eng_lock(o.dir, &held) < 0)
-		return held ? 0 : 1; /* another engine serves this user: quietly */
+	if (!eng_dir_prepare(o.dir, why, sizeof why))
+		return eng_fail(-1, why);
+	if (eng_lock(o.dir, &held, why, sizeof why) < 0)
+		return held ? 0 : eng_fail(-1, why); /* another engine serves this user: quietly */
 	eng_portfile_remove(o.dir); /* a dead engine's, if any */
 	snprintf(path, sizeof path, "%s/engine.log", o.dir);
 	eng_log_fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
 	snprintf(why, sizeof why, "cannot initialise OpenSSL");
-	if (!eng_secret_make(o.dir, eng_secret_bytes, why, sizeof why) || !eng_tls_init()) {
-		eng_log("cannot start: %s", why);
-		return 1;
-	}
-	if (!o.foreground)
-		eng_daemonize();
-	return eng_serve(&o);
+	if (!eng_secret_make(o.dir, eng_secret_bytes, why, sizeof why) || !eng_tls_init())
+		return eng_fail(-1, why);
+	return eng_serve(&o, o.foreground ? -1 : eng_daemonize());
 }

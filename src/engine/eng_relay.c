@@ -170,11 +170,16 @@ struct eng_buf {
 	size_t cap, off, len;
 };
 
+/* The *_blocked flags: a side found empty or full is not tried again until
+ * poll says it is ready, so a bulk transfer makes no system call that must
+ * fail (a recv from the idle program per chunk, an SSL_read after
+ * WANT_READ), and polls only when nothing can move. */
 struct eng_relay_st {
 	int cfd, pfd;
 	SSL *ssl;
 	struct eng_buf up, down;         /* client -> proxy, proxy -> client */
 	bool c_eof, p_eof, up_shut, down_shut;
+	bool c_rd_blocked, c_wr_blocked;
 	bool ssl_rd_wants, ssl_wr_wants; /* POLLIN / POLLOUT on pfd */
 	uint8_t up_b[ENG_RELAY_UP], down_b[ENG_RELAY_DOWN];
 };
@@ -199,7 +204,7 @@ static bool eng_ssl_result(struct eng_relay_st *r, int n, bool *progress)
 
 static bool eng_up(struct eng_relay_st *r, bool *progress)
 {
-	if (!r->c_eof && r->up.len == 0) {
+	if (!r->c_eof && r->up.len == 0 && !r->c_rd_blocked) {
 		ssize_t n = recv(r->cfd, r->up.b, r->up.cap, MSG_DONTWAIT);
 		if (n > 0) {
 			r->up.off = 0;
@@ -207,11 +212,13 @@ static bool eng_up(struct eng_relay_st *r, bool *progress)
 			*progress = true;
 		} else if (n == 0) {
 			r->c_eof = *progress = true;
-		} else if (errno != EAGAIN && errno != EINTR) {
+		} else if (errno == EAGAIN) {
+			r->c_rd_blocked = true;
+		} else if (errno != EINTR) {
 			return false;
 		}
 	}
-	if (r->up.len) {
+	if (r->up.len && !r->ssl_wr_wants) {
 		int n = SSL_write(r->ssl, r->up.b + r->up.off, (int)r->up.len);
 		if (n <= 0)
 			return eng_ssl_result(r, n, progress);
@@ -236,7 +243,7 @@ static void eng_down_fill(struct eng_relay_st *r, bool *progress)
 
 	if (d->len == 0)
 		d->off = 0;
-	while (!r->p_eof && d->off + d->len < d->cap) {
+	while (!r->p_eof && !r->ssl_rd_wants && d->off + d->len < d->cap) {
 		int n = SSL_read(r->ssl, d->b + d->off + d->len, (int)(d->cap - d->off - d->len));
 		if (n <= 0) {
 			/* A proxy that closes without close_notify ends it too. */
@@ -252,7 +259,7 @@ static void eng_down_fill(struct eng_relay_st *r, bool *progress)
 static bool eng_down(struct eng_relay_st *r, bool *progress)
 {
 	eng_down_fill(r, progress);
-	if (r->down.len) {
+	if (r->down.len && !r->c_wr_blocked) {
 		ssize_t n = send(r->cfd, r->down.b + r->down.off, r->down.len,
 				 MSG_DONTWAIT | MSG_NOSIGNAL);
 		if (n > 0) {
@@ -262,6 +269,8 @@ static bool eng_down(struct eng_relay_st *r, bool *progress)
 		} else if (n < 0 && errno != EAGAIN && errno != EINTR) {
 			return false;
 		}
+		/* Not all taken: the program's socket is full. */
+		r->c_wr_blocked = r->down.len > 0;
 	}
 	if (r->p_eof && r->down.len == 0 && !r->down_shut) {
 		shutdown(r->cfd, SHUT_WR);
@@ -273,6 +282,32 @@ static bool eng_down(struct eng_relay_st *r, bool *progress)
 static bool eng_dead(const struct pollfd *p)
 {
 	return (p->revents & (POLLERR | POLLNVAL)) || ((p->revents & POLLHUP) && !p->events);
+}
+
+/* Nothing moved: wait for a blocked side. False when the relay must end. */
+static bool eng_wait(struct eng_relay_st *r)
+{
+	struct pollfd p[2] = {
+		{.fd = r->cfd, .events = (short)((!r->c_eof && !r->up.len ? POLLIN : 0) |
+						 (r->down.len ? POLLOUT : 0))},
+		{.fd = r->pfd, .events = (short)((r->ssl_rd_wants ? POLLIN : 0) |
+						 (r->ssl_wr_wants ? POLLOUT : 0))},
+	};
+
+	if (poll(p, 2, -1) < 0)
+		return errno == EINTR;
+	/* An error, or a hangup nobody waits for, would wake us forever. */
+	if (eng_dead(&p[0]) || eng_dead(&p[1]))
+		return false;
+	if (p[0].revents & (POLLIN | POLLHUP))
+		r->c_rd_blocked = false;
+	if (p[0].revents & (POLLOUT | POLLHUP))
+		r->c_wr_blocked = false;
+	if (p[1].revents & (POLLIN | POLLHUP))
+		r->ssl_rd_wants = false;
+	if (p[1].revents & (POLLOUT | POLLHUP))
+		r->ssl_wr_wants = false;
+	return true;
 }
 
 void eng_relay(int cfd, SSL *ssl, int pfd)
@@ -289,21 +324,9 @@ void eng_relay(int cfd, SSL *ssl, int pfd)
 	fcntl(pfd, F_SETFL, fcntl(pfd, F_GETFL) | O_NONBLOCK);
 	while (!(r->up_shut && r->down_shut)) {
 		bool progress = false;
-		r->ssl_rd_wants = r->ssl_wr_wants = false;
 		if (!eng_up(r, &progress) || !eng_down(r, &progress))
 			break;
-		if (progress)
-			continue;
-		struct pollfd p[2] = {
-			{.fd = cfd, .events = (short)((!r->c_eof && !r->up.len ? POLLIN : 0) |
-						      (r->down.len ? POLLOUT : 0))},
-			{.fd = pfd, .events = (short)((r->ssl_rd_wants ? POLLIN : 0) |
-						      (r->ssl_wr_wants ? POLLOUT : 0))},
-		};
-		if (poll(p, 2, -1) < 0 && errno != EINTR)
-			break;
-		/* An error, or a hangup nobody waits for, would wake us forever. */
-		if (eng_dead(&p[0]) || eng_dead(&p[1]))
+		if (!progress && !eng_wait(r))
 			break;
 	}
 	free(r);

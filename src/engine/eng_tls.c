@@ -47,19 +47,22 @@ bool eng_tls_init(void)
 static int eng_new_session(SSL *ssl, SSL_SESSION *sess)
 {
 	SSL_CTX *ctx = SSL_get_SSL_CTX(ssl);
-	int taken = 0;
+	/* A copy: the SSL keeps sess as its own session, and a fatal alert on
+	 * that connection (a reset, an EOF without close_notify) would mark
+	 * it not resumable for every later connection. */
+	SSL_SESSION *copy = SSL_SESSION_dup(sess);
 
 	pthread_mutex_lock(&eng_ctx_lock);
-	for (int i = 0; i < ENG_CTX_MAX; i++) {
+	for (int i = 0; i < ENG_CTX_MAX && copy; i++) {
 		if (eng_ctxs[i].ctx != ctx)
 			continue;
-		if (eng_ctxs[i].sess)
-			SSL_SESSION_free(eng_ctxs[i].sess);
-		eng_ctxs[i].sess = sess;
-		taken = 1;
+		SSL_SESSION_free(eng_ctxs[i].sess);
+		eng_ctxs[i].sess = copy;
+		copy = NULL;
 	}
 	pthread_mutex_unlock(&eng_ctx_lock);
-	return taken;
+	SSL_SESSION_free(copy);
+	return 0; /* OpenSSL's reference stays OpenSSL's */
 }
 
 static SSL_CTX *eng_ctx_new(const s6_eng_hdr *h, char *why, size_t whylen)
@@ -125,8 +128,13 @@ static SSL *eng_ssl_new(const s6_eng_hdr *h, char *why, size_t whylen)
 	}
 	e->used = ++eng_ctx_clock;
 	ssl = SSL_new(e->ctx);
-	if (ssl && e->sess && SSL_SESSION_is_resumable(e->sess))
-		SSL_set_session(ssl, e->sess);
+	if (ssl && e->sess && SSL_SESSION_is_resumable(e->sess)) {
+		/* Each connection resumes from its own copy (see eng_new_session). */
+		SSL_SESSION *copy = SSL_SESSION_dup(e->sess);
+		if (copy)
+			SSL_set_session(ssl, copy);
+		SSL_SESSION_free(copy);
+	}
 out:
 	pthread_mutex_unlock(&eng_ctx_lock);
 	return ssl;
@@ -147,8 +155,9 @@ static bool eng_ssl_names(SSL *ssl, const s6_eng_hdr *h)
 }
 
 /* TCP to the proxy (first address that takes a socket), with TCP Fast
- * Open: the ClientHello may ride in the SYN; what it carries is a replay-
- * safe hello, and 0-RTT data only when the shim allowed it. */
+ * Open unless tfo-proxy never: the ClientHello may ride in the SYN; what it
+ * carries is a replay-safe hello, and 0-RTT data only when the shim allowed
+ * it. */
 static int eng_tcp(const s6_eng_hdr *h, int *err, char *why, size_t whylen)
 {
 	struct addrinfo hints = {.ai_socktype = SOCK_STREAM, .ai_flags = AI_NUMERICSERV};
@@ -167,7 +176,8 @@ static int eng_tcp(const s6_eng_hdr *h, int *err, char *why, size_t whylen)
 		fd = socket(ai->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
 		if (fd < 0)
 			continue;
-		setsockopt(fd, IPPROTO_TCP, TCP_FASTOPEN_CONNECT, &one, sizeof one);
+		if (!h->no_tfo) /* tfo-proxy never: a plain handshake first */
+			setsockopt(fd, IPPROTO_TCP, TCP_FASTOPEN_CONNECT, &one, sizeof one);
 		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
 		setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
 		setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
@@ -260,9 +270,10 @@ static size_t eng_early(SSL *ssl, const uint8_t *early, size_t len)
 
 static void eng_tls_log(SSL *ssl, const s6_eng_hdr *h, size_t tried, size_t sent)
 {
-	eng_log("proxy %s:%u: %s, %s%s%s", h->host, h->port, SSL_get_version(ssl),
+	eng_log("proxy %s:%u: %s, %s%s%s%s", h->host, h->port, SSL_get_version(ssl),
 		SSL_session_reused(ssl) ? "resumed" : "full handshake",
 		tried ? (sent ? ", early data accepted" : ", early data not sent or rejected") : "",
+		h->no_tfo ? ", no TCP Fast Open (tfo-proxy never)" : "",
 		h->verify ? "" : ", certificate NOT verified (tls-verify off)");
 }
 
@@ -374,10 +385,10 @@ fail:
 void eng_tls_close(SSL *ssl, int pfd)
 {
 	/* However the connection ended (a program that resets it, a proxy
-	 * that closes without close_notify), its session and tickets stay
-	 * good: without this SSL_free marks the session it holds, which may
-	 * be the shared latest ticket, not resumable, and the next
-	 * connection would make a full handshake. */
+	 * that closes without close_notify), SSL_free leaves the session it
+	 * holds resumable. The shared latest ticket is a copy anyway (see
+	 * eng_new_session): a fatal alert during the connection cannot mark
+	 * it either, and the next connection still resumes. */
 	SSL_set_shutdown(ssl, SSL_SENT_SHUTDOWN | SSL_RECEIVED_SHUTDOWN);
 	SSL_free(ssl);
 	close(pfd);

@@ -13,6 +13,7 @@
 #include "s6_cip_template.h"
 #include "s6_log.h"
 #include "s6_proxy_status.h"
+#include "srv_cip_echo6.h"
 #include "srv_cip_int.h"
 #include "srv_s6_auth.h"
 #include "srv_socks6.h"
@@ -116,16 +117,36 @@ static void routes_any(srv_cip_st *st)
 	add_prefix(st, &all);
 }
 
-/* Follow --cname from the target; the chain becomes next-hop-aliases. */
-static void cname_chain(srv_cip_st *st, const srv_cip_config *cfg)
+/* One more name of next-hop-aliases; false (the list unchanged) when it
+ * does not fit. */
+static bool alias_append(srv_cip_st *st, const char *name)
 {
-	size_t used = 0, depth;
+	size_t used = strlen(st->aliases), enc = 0;
+
+	if (used + 2 >= sizeof st->aliases)
+		return false;
+	if (used)
+		st->aliases[used++] = ',';
+	if (s6_ps_alias_encode(name, st->aliases + used, sizeof st->aliases - used,
+			       &enc) != S6_OK) {
+		st->aliases[used ? used - 1 : 0] = '\0';
+		return false;
+	}
+	return true;
+}
+
+/* Follow --cname from the target; the chain becomes next-hop-aliases.
+ * False when no entry applies: the DNS then tells the chain. */
+static bool cname_chain(srv_cip_st *st, const srv_cip_config *cfg)
+{
+	size_t depth;
 
 	snprintf(st->name, sizeof st->name, "%s", st->scope.target);
 	st->aliases[0] = '\0';
+	st->has_aliases = true;
 	for (depth = 0; depth < SRV_CIP_CNAME_DEPTH; depth++) {
 		const srv_cip_cname *hit = NULL;
-		size_t nl = strlen(st->name), enc = 0;
+		size_t nl = strlen(st->name);
 
 		for (size_t i = 0; i < cfg->n_cname && !hit; i++)
 			if (strncasecmp(cfg->cname[i].name, st->name, nl) == 0 &&
@@ -134,18 +155,31 @@ static void cname_chain(srv_cip_st *st, const srv_cip_config *cfg)
 		if (!hit)
 			break;
 		snprintf(st->name, sizeof st->name, "%s", hit->target);
-		if (used + 2 >= sizeof st->aliases)
+		if (!alias_append(st, st->name))
 			break;
-		if (used)
-			st->aliases[used++] = ',';
-		if (s6_ps_alias_encode(st->name, st->aliases + used, sizeof st->aliases - used,
-				       &enc) != S6_OK) {
-			st->aliases[used ? used - 1 : 0] = '\0';
-			break;
-		}
-		used += enc;
 	}
-	st->has_aliases = true;
+	return depth > 0;
+}
+
+/* The chain the resolver found in the DNS (an empty list when the DNS
+ * had none to tell, e.g. for a name from /etc/hosts). */
+static void dns_chain(srv_conn *c, const srv_cnames *cn)
+{
+	srv_cip_st *st = c->state;
+
+	if (!cn)
+		return;
+	if (!cn->known) {
+		s6_log(S6_LOG_DEBUG, "%s: connect-ip %s: no CNAME chain from the DNS (%s)",
+		       c->peer_str, st->name, cn->why ? cn->why : "?");
+		return;
+	}
+	for (size_t i = 0; i < cn->n; i++)
+		if (!alias_append(st, cn->name[i]))
+			break;
+	if (cn->n)
+		s6_log(S6_LOG_INFO, "%s: connect-ip %s: CNAME chain from the DNS: %s",
+		       c->peer_str, st->name, st->aliases);
 }
 
 static void respond(srv_conn *c);
@@ -159,6 +193,7 @@ static void looked_up(srv_lookup *lk, const srv_addrs *res, const char *reason)
 		refuse(c, 502, "Bad Gateway", reason ? reason : "name not resolved");
 		return;
 	}
+	dns_chain(c, lk->cnames);
 	for (size_t i = 0; i < res->n; i++) {
 		const struct sockaddr *sa = (const struct sockaddr *)&res->a[i];
 
@@ -196,10 +231,12 @@ static void scope_routes(srv_conn *c)
 		respond(c);
 		return;
 	}
-	cname_chain(st, cfg_of(c));
 	srv_lookup_init(&st->lk);
-	if (!srv_lookup_start(&st->lk, c->srv->loop, c->srv->resolver, st->name, 0,
-			      c->srv->cfg.connect_ms, looked_up, c))
+	if (cname_chain(st, cfg_of(c)) ?
+	    !srv_lookup_start(&st->lk, c->srv->loop, c->srv->resolver, st->name, 0,
+			      c->srv->cfg.connect_ms, looked_up, c) :
+	    !srv_lookup_start_cnames(&st->lk, c->srv->loop, c->srv->resolver, st->name, 0,
+				     c->srv->cfg.connect_ms, looked_up, c))
 		refuse(c, 503, "Service Unavailable", "cannot queue the lookup");
 }
 
@@ -308,9 +345,12 @@ static void cip_release(srv_conn *c)
 	srv_lookup_cancel(&st->lk);
 	if (st->sl) {
 		s6_log(S6_LOG_DEBUG, "%s: connect-ip closed: %llu packets in, %llu out, "
-		       "%llu dropped", c->peer_str, (unsigned long long)st->pkts_in,
-		       (unsigned long long)st->pkts_out, (unsigned long long)st->dropped);
+		       "%llu dropped, %llu ICMP errors sent", c->peer_str,
+		       (unsigned long long)st->pkts_in, (unsigned long long)st->pkts_out,
+		       (unsigned long long)st->dropped, (unsigned long long)st->icmp_sent);
 		srv_cip_slirp_free(st->sl);
+		srv_cip_echo6_free(st->e6);
+		st->e6 = NULL;
 		st->sl = NULL;
 	}
 	if (st->idx >= 0)

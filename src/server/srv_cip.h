@@ -5,12 +5,12 @@
  * A request is an HTTP/1.1 Upgrade (s6_cip_http_req.h) whose path carries
  * the scope (target, ipproto). The proxy checks Basic credentials against
  * the SOCKS6 user table (--user/--users; 407 without them), resolves a
- * named target (--cname gives CNAME chains for tests), answers 101 with
- * Proxy-Status, assigns the client one IPv4 and one IPv6 address from the
- * pools, advertises the routes of the scope, and then carries the client's
- * IP packets through a per-tunnel libslirp instance (srv_cip_slirp.c):
- * TCP, UDP and ICMP echo become ordinary sockets of this process, so no
- * root and no TUN device are needed. */
+ * named target (its CNAME chain from the DNS, or from --cname for tests),
+ * answers 101 with Proxy-Status, assigns the client one IPv4 and one IPv6
+ * address from the pools, advertises the routes of the scope, and then
+ * carries the client's IP packets through a per-tunnel libslirp instance
+ * (srv_cip_slirp.c): TCP, UDP and ICMP echo become ordinary sockets of
+ * this process, so no root and no TUN device are needed. */
 #ifndef SRV_CIP_H
 #define SRV_CIP_H
 

@@ -53,8 +53,10 @@ struct srv_cip_slirp {
 	struct pollfd pfd[SL_FDS_MAX];
 	int npfd;
 	int reg[SL_FDS_MAX];      /* descriptors in epfd */
+	short regev[SL_FDS_MAX];  /* and the events they are registered with */
 	int nreg;
 	uint32_t timeout;
+	bool kick;                /* a neighbour answered: see sync_set */
 	sl_timer timers[SL_TIMERS_MAX];
 	uint8_t frame[FRAME_MAX];
 };
@@ -93,7 +95,14 @@ static void guest_error(const char *msg, void *opaque)
 	s6_log(S6_LOG_DEBUG, "connect-ip slirp: %s", msg);
 }
 
-static void nop_fd(int fd, void *opaque) {}
+/* slirp opened or closed a socket: see sync_fds. */
+static void fd_changed(int fd, void *opaque)
+{
+	srv_cip_slirp *s = opaque;
+
+	for (int i = 0; i < s->nreg; i++)
+		s->regev[i] = -1;
+}
 static void nop_notify(void *opaque) {}
 
 static void reply_frame(srv_cip_slirp *s, uint8_t *f, size_t n, uint16_t type)
@@ -118,6 +127,7 @@ static void arp(srv_cip_slirp *s, const uint8_t *f, size_t n)
 	memcpy(r + ETH_HLEN + 14, s->a4, 4);
 	memcpy(r + ETH_HLEN + 18, a + 8, 10);     /* sender becomes target */
 	reply_frame(s, r, sizeof r, 0x0806);
+	s->kick = true;
 }
 
 static uint16_t cksum6(const uint8_t *ip, const uint8_t *icmp, size_t len)
@@ -159,6 +169,7 @@ static void ndp(srv_cip_slirp *s, const uint8_t *ip, size_t n)
 	memcpy(icmp + 26, guest_mac, 6);
 	s6_put_u16be(icmp + 2, cksum6(o, icmp, 32));
 	reply_frame(s, r, sizeof r, 0x86dd);
+	s->kick = true;
 }
 
 static bool to_guest(const srv_cip_slirp *s, const uint8_t *ip, size_t n, bool v6)
@@ -204,8 +215,8 @@ static const SlirpCb callbacks = {
 	.clock_get_ns = now_ns,
 	.timer_free = timer_free,
 	.timer_mod = timer_mod,
-	.register_poll_fd = nop_fd,
-	.unregister_poll_fd = nop_fd,
+	.register_poll_fd = fd_changed,
+	.unregister_poll_fd = fd_changed,
 	.notify = nop_notify,
 	.timer_new_opaque = timer_new,
 };
@@ -258,33 +269,69 @@ static void fill(srv_cip_slirp *s)
 	slirp_pollfds_fill(s->slirp, &s->timeout, add_poll, s);
 }
 
-/* The tunnel's epoll set follows the last fill; the timer the earliest
- * of slirp's timeout and its timers. */
+/* Where fd is in l[0..n), or -1. */
+static int fd_index(const int *l, int n, int fd)
+{
+	for (int i = 0; i < n; i++)
+		if (l[i] == fd)
+			return i;
+	return -1;
+}
+
+/* Register fd with ev: MOD when it should be in the set (ADD if the kernel
+ * dropped it: closed and the number reused), else ADD (MOD if present). */
+static void reg_put(srv_cip_slirp *s, int fd, short ev, bool known)
+{
+	struct epoll_event e = { .events = (uint32_t)ev, .data.fd = fd };
+	int first = known ? EPOLL_CTL_MOD : EPOLL_CTL_ADD;
+
+	if (epoll_ctl(s->epfd, first, fd, &e) == 0 ||
+	    epoll_ctl(s->epfd, known ? EPOLL_CTL_ADD : EPOLL_CTL_MOD, fd, &e) == 0)
+		return;
+	s6_log(S6_LOG_DEBUG, "connect-ip slirp: epoll: %s", strerror(errno));
+}
+
+/* The tunnel's epoll set follows the last fill, with epoll_ctl only for
+ * what changed: slirp asks for the same few descriptors after nearly every
+ * packet, and a call per descriptor per packet cost more than the packet.
+ * slirp announces the sockets it opens and closes (register_poll_fd,
+ * unregister_poll_fd): that forgets the registrations (regev -1), so a
+ * number closed and reused within one call into slirp is registered anew. */
+static void sync_fds(srv_cip_slirp *s)
+{
+	int reg[SL_FDS_MAX], keep = 0;
+	short regev[SL_FDS_MAX];
+
+	for (int k = 0; k < s->npfd; k++) {
+		int fd = s->pfd[k].fd, i = fd_index(s->reg, s->nreg, fd), j = fd_index(reg, keep, fd);
+
+		if (j >= 0) {                    /* asked for twice: both events */
+			if ((regev[j] | s->pfd[k].events) != regev[j])
+				reg_put(s, fd, regev[j] |= s->pfd[k].events, true);
+			continue;
+		}
+		if (i < 0 || s->regev[i] != s->pfd[k].events)
+			reg_put(s, fd, s->pfd[k].events, i >= 0);
+		reg[keep] = fd;
+		regev[keep++] = s->pfd[k].events;
+	}
+	for (int i = 0; i < s->nreg; i++)       /* what slirp no longer asks for */
+		if (fd_index(reg, keep, s->reg[i]) < 0)
+			epoll_ctl(s->epfd, EPOLL_CTL_DEL, s->reg[i], NULL);
+	memcpy(s->reg, reg, (size_t)keep * sizeof reg[0]);
+	memcpy(s->regev, regev, (size_t)keep * sizeof regev[0]);
+	s->nreg = keep;
+}
+
+/* The epoll set and the timer (the earliest of slirp's timeout and its
+ * timers) after a call into slirp. */
 static void sync_set(srv_cip_slirp *s)
 {
-	uint64_t now = srv_now_ms(), wait = s->timeout;
-	int keep = 0;
+	uint64_t now = srv_now_ms(), wait;
 
 	fill(s);
 	wait = s->timeout;
-	for (int i = 0; i < s->nreg; i++) {
-		bool still = false;
-
-		for (int k = 0; k < s->npfd && !still; k++)
-			still = s->pfd[k].fd == s->reg[i];
-		if (!still)
-			epoll_ctl(s->epfd, EPOLL_CTL_DEL, s->reg[i], NULL);
-	}
-	for (int k = 0; k < s->npfd; k++) {
-		struct epoll_event ev = { .events = (uint32_t)s->pfd[k].events,
-					  .data.fd = s->pfd[k].fd };
-
-		if (epoll_ctl(s->epfd, EPOLL_CTL_MOD, s->pfd[k].fd, &ev) < 0 &&
-		    epoll_ctl(s->epfd, EPOLL_CTL_ADD, s->pfd[k].fd, &ev) < 0)
-			s6_log(S6_LOG_DEBUG, "connect-ip slirp: epoll: %s", strerror(errno));
-		s->reg[keep++] = s->pfd[k].fd;
-	}
-	s->nreg = keep;
+	sync_fds(s);
 	for (int i = 0; i < SL_TIMERS_MAX; i++) {
 		const sl_timer *t = &s->timers[i];
 
@@ -292,6 +339,12 @@ static void sync_set(srv_cip_slirp *s)
 			wait = (uint64_t)t->expire_ms <= now ? 0 :
 			       (uint64_t)t->expire_ms - now < wait ? (uint64_t)t->expire_ms - now : wait;
 	}
+	/* slirp keeps the packet that asked for the neighbour queued until its
+	 * next poll: an ICMP error it sends in answer to the first packet
+	 * would otherwise wait for the client's next one (seconds, for a SYN). */
+	if (s->kick)
+		wait = 0;
+	s->kick = false;
 	if (wait == UINT32_MAX)
 		srv_timer_stop(s->loop, &s->timer);
 	else

@@ -12,6 +12,7 @@
 #include <sys/epoll.h>
 
 #include "s6_log.h"
+#include "srv_cip_echo6.h"
 #include "srv_cip_int.h"
 
 #define DOWN_BUF_SIZE (256 * 1024)
@@ -107,6 +108,7 @@ static bool on_datagram(srv_conn *c, const uint8_t *body, size_t len)
 	size_t n;
 	uint64_t ctx;
 	const char *why = NULL;
+	int icmp;
 
 	if (s6_cip_datagram_decode(body, len, &ctx, &p, &n, &why) != S6_OK) {
 		tun_fail(c, why ? why : "malformed DATAGRAM");
@@ -116,13 +118,15 @@ static bool on_datagram(srv_conn *c, const uint8_t *body, size_t len)
 		st->dropped++;   /* unknown contexts are dropped (RFC 9484 sec. 6) */
 		return true;
 	}
-	why = srv_cip_pkt_check(st, c->srv->cfg.cip, p, n);
+	why = srv_cip_pkt_check(st, c->srv->cfg.cip, p, n, &icmp);
 	if (why) {
 		drop_log(c, why);
+		srv_cip_icmp_send(c, p, n, icmp);   /* the error owed, if any */
 		return true;
 	}
 	st->pkts_in++;
-	srv_cip_slirp_input(st->sl, p, n);
+	if (!srv_cip_echo6_input(st->e6, p, n))   /* slirp has no ICMPv6 echo */
+		srv_cip_slirp_input(st->sl, p, n);
 	return !c->closed;
 }
 
@@ -262,6 +266,7 @@ void srv_cip_tun_start(srv_conn *c)
 		tun_fail(c, "cannot start the network stack");
 		return;
 	}
+	st->e6 = srv_cip_echo6_new(c, to_client);
 	c->phase = SRV_RELAY;
 	c->client.fn = tun_event;
 	c->client.owner = c;

@@ -15,6 +15,10 @@
 
 /* How long a refused client gets to read its reply before the close. */
 #define SRV_LINGER_MS 2000
+/* A hand-over takes at most this much of the client end's input (what a
+ * socketpair holds is far less), in at most this many reads. */
+#define SRV_HANDOVER_MAX (4 * 1024 * 1024)
+#define SRV_HANDOVER_READS 64
 
 #define CONN_OF(ptr, member) \
 	((srv_conn *)(void *)((char *)(ptr) - offsetof(srv_conn, member)))
@@ -36,6 +40,7 @@ void srv_conn_close(srv_conn *c)
 	if (c->closed)
 		return;
 	c->closed = true;
+	srv_conn_set_front(c, NULL);
 	srv_relay_stop(&c->relay);
 	if (c->proto->release)
 		c->proto->release(c);
@@ -66,7 +71,7 @@ static void update_client(srv_conn *c)
 
 	if (!c->client_eof && srv_buf_room(&c->up) > 0)
 		ev |= EPOLLIN;
-	if (srv_buf_len(&c->down) > 0)
+	if (srv_buf_len(&c->down) > 0 && !c->hold_down)
 		ev |= EPOLLOUT;
 	if (!srv_watch_set(c->srv->loop, &c->client, ev))
 		srv_conn_close(c);
@@ -183,12 +188,18 @@ bool srv_conn_send(srv_conn *c, const void *p, size_t n)
 	return true;
 }
 
+void srv_conn_hold(srv_conn *c, bool hold)
+{
+	c->hold_down = hold;
+}
+
 void srv_conn_refuse(srv_conn *c, const void *p, size_t n)
 {
 	srv_loop *l = c->srv->loop;
 
 	if (c->closed)
 		return;
+	c->hold_down = false;
 	srv_relay_stop(&c->relay);
 	srv_watch_close(l, &c->target);
 	c->phase = SRV_CLOSING;
@@ -223,10 +234,64 @@ void srv_conn_relay(srv_conn *c, int target_fd)
 		return;
 	}
 	srv_watch_attach(&c->target, target_fd);
+	c->hold_down = false;
 	c->phase = SRV_RELAY;
 	if (!srv_relay_start(&c->relay, s->loop, &c->client, &c->target, &c->up,
 			     &c->down, c->client_eof, s->cfg.idle_ms, relay_done, c))
 		srv_conn_close(c);
+}
+
+/* ---- hand-over to the front */
+
+void srv_conn_set_front(srv_conn *c, srv_conn_front *f)
+{
+	if (c->front)
+		c->front->conn = NULL;
+	c->front = f;
+	if (f)
+		f->conn = c;
+}
+
+/* Read all the client end has delivered into c->up, growing it: the front
+ * takes the target, and no byte may stay behind in this socket. False on
+ * an error or when it does not end. */
+static bool drain_client(srv_conn *c)
+{
+	for (int i = 0; i < SRV_HANDOVER_READS && !c->client_eof; i++) {
+		ssize_t n;
+
+		if (srv_buf_room(&c->up) == 0 &&
+		    (c->up.cap * 2 > SRV_HANDOVER_MAX || !srv_buf_grow(&c->up, c->up.cap * 2)))
+			return false;
+		n = srv_buf_read(&c->up, c->client.fd);
+		if (n == 0)
+			c->client_eof = true;
+		else if (n < 0)
+			return srv_errno_transient(errno);
+	}
+	return c->client_eof;
+}
+
+void srv_conn_relay_direct(srv_conn *c, int target_fd)
+{
+	srv_conn_handover h;
+
+	if (c->closed || !c->front || !drain_client(c)) {
+		srv_conn_relay(c, target_fd);
+		return;
+	}
+	h = (srv_conn_handover){
+		.target_fd = target_fd,
+		.up = &c->up,
+		.down = &c->down,
+		.client_eof = c->client_eof,
+	};
+	if (!c->front->take(c->front, &h)) {
+		srv_conn_relay(c, target_fd);
+		return;
+	}
+	s6_log(S6_LOG_DEBUG, "%s: relayed by its front", c->peer_str);
+	srv_conn_close(c);
 }
 
 /* ---- creation */
@@ -252,11 +317,11 @@ static bool conn_setup(srv_conn *c, int fd, const struct sockaddr *peer,
 bool srv_conn_new(srv_server *s, int fd, const struct sockaddr *peer,
 		  const srv_proto *proto)
 {
-	return srv_conn_new_via(s, fd, peer, NULL, proto);
+	return srv_conn_new_via(s, fd, peer, NULL, proto) != NULL;
 }
 
-bool srv_conn_new_via(srv_server *s, int fd, const struct sockaddr *peer,
-		      const struct sockaddr *local, const srv_proto *proto)
+srv_conn *srv_conn_new_via(srv_server *s, int fd, const struct sockaddr *peer,
+			   const struct sockaddr *local, const srv_proto *proto)
 {
 	srv_conn *c = calloc(1, sizeof *c);
 
@@ -268,7 +333,7 @@ bool srv_conn_new_via(srv_server *s, int fd, const struct sockaddr *peer,
 		if (c)
 			conn_reap(&c->reap);
 		close(fd);
-		return false;
+		return NULL;
 	}
 	c->srv = s;
 	srv_watch_init(&c->client, client_event, c);
@@ -285,5 +350,5 @@ bool srv_conn_new_via(srv_server *s, int fd, const struct sockaddr *peer,
 	if (s->cfg.handshake_ms)
 		srv_timer_arm(s->loop, &c->timer, s->cfg.handshake_ms);
 	update_client(c);
-	return true;
+	return c->closed ? NULL : c;
 }

@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "s6_cip_varint.h"
 #include "s6_socks4.h"
 #include "s6_socks6_msg.h"
 #include "srv_misb_script.h"
@@ -194,11 +195,12 @@ static srv_misb_step *new_step(parser *p, enum srv_misb_kind kind)
 
 /* ---- send helpers, packed by the real codecs */
 
+/* Plain bytes: the same for every protocol. */
 static bool both(parser *p, srv_misb_step *st, const uint8_t *b, size_t n)
 {
 	if (!put_bytes(p, b, n, &st->bytes[SRV_MISB_S6]))
 		return false;
-	st->bytes[SRV_MISB_S4] = st->bytes[SRV_MISB_S6];
+	st->bytes[SRV_MISB_S4] = st->bytes[SRV_MISB_CIP] = st->bytes[SRV_MISB_S6];
 	return true;
 }
 
@@ -239,6 +241,45 @@ static bool op_reply(parser *p, srv_misb_step *st, unsigned code, unsigned code4
 	}
 	s6_socks4_reply_pack(&q, r4);
 	return put_bytes(p, r4, sizeof r4, &st->bytes[SRV_MISB_S4]);
+}
+
+/* CONNECT-IP helpers: the success head, and a capsule of any type framed
+ * with minimal varints. */
+static bool cip_helper(parser *p, srv_misb_step *st, const char *w, size_t n,
+		       const char *cur, const char *end)
+{
+	static const char head[] = "HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\n"
+				   "Upgrade: connect-ip\r\nCapsule-Protocol: ?1\r\n\r\n";
+	uint8_t *payload, *buf;
+	size_t plen, tn, ln, tl;
+	unsigned type;
+	bool ok;
+
+	p->s->cip_only = true;
+	if (word_is(w, n, "http-101")) {
+		if (skip_space(cur, end) != end)
+			return perr(p, "send http-101 takes no argument");
+		return put_bytes(p, head, sizeof head - 1, &st->bytes[SRV_MISB_CIP]);
+	}
+	cur = skip_space(cur, end);
+	tl = word_len(cur, end);
+	if (!parse_uint(cur, tl, 999999999, &type))
+		return perr(p, "send capsule: a type (decimal) expected");
+	if (!decode_hex(p, cur + tl, end, &payload, &plen))
+		return false;
+	buf = malloc(16 + plen);
+	ok = buf && s6_cip_varint_encode(type, buf, 8, &tn) == S6_OK &&
+	     s6_cip_varint_encode(plen, buf + tn, 8, &ln) == S6_OK;
+	if (ok) {
+		if (plen)
+			memcpy(buf + tn + ln, payload, plen);
+		ok = put_bytes(p, buf, tn + ln + plen, &st->bytes[SRV_MISB_CIP]);
+	} else {
+		perr(p, "out of memory");
+	}
+	free(buf);
+	free(payload);
+	return ok;
 }
 
 static bool send_helper(parser *p, srv_misb_step *st, const char *w, size_t n,
@@ -287,6 +328,8 @@ static bool step_send(parser *p, const char *cur, const char *end)
 	if (word_is(cur, n, "auth-ok") || word_is(cur, n, "auth-fail") ||
 	    word_is(cur, n, "op-ok") || word_is(cur, n, "reply"))
 		return send_helper(p, st, cur, n, cur + n, end);
+	if (word_is(cur, n, "http-101") || word_is(cur, n, "capsule"))
+		return cip_helper(p, st, cur, n, cur + n, end);
 	if (!decode_hex(p, cur, end, &b, &n))
 		return false;
 	if (n == 0)

@@ -5,7 +5,8 @@
  *
  *   expect N          wait for N more bytes from the client
  *   expect request    wait for one whole request (SOCKS6: with its initial
- *                     data), parsed by the real codec
+ *                     data; CONNECT-IP: the HTTP Upgrade head), parsed by
+ *                     the real codec
  *   send HEX...       bytes: hex pairs, spaces anywhere between pairs
  *   send auth-ok [HEX...]   SOCKS6 Authentication Reply, success, with the
  *                     option bytes HEX (packed by the codec: a multiple of 4)
@@ -13,6 +14,11 @@
  *   send op-ok [HEX...]     Operation Reply success (SOCKS4: reply 90)
  *   send reply CODE [HEX...] Operation Reply with any code 0..255
  *                     (SOCKS4: the 8-byte reply with CD = CODE)
+ *   send http-101     CONNECT-IP: "HTTP/1.1 101" head with Connection,
+ *                     Upgrade: connect-ip and Capsule-Protocol: ?1
+ *   send capsule TYPE [HEX...]  CONNECT-IP: a capsule of type TYPE
+ *                     (decimal) whose payload is HEX, type and length as
+ *                     minimal varints (bad varints are plain send bytes)
  *   text WORDS...     the rest of the line and "\n" (data for the program)
  *   split N [MS]      send later bytes N per segment, MS (default 5) apart;
  *                     split 0 ends it
@@ -54,7 +60,7 @@ enum srv_misb_kind {
 };
 
 /* Which protocol's bytes a send step carries: helpers differ. */
-enum srv_misb_flavour { SRV_MISB_S6, SRV_MISB_S4, SRV_MISB_FLAVOURS };
+enum srv_misb_flavour { SRV_MISB_S6, SRV_MISB_S4, SRV_MISB_CIP, SRV_MISB_FLAVOURS };
 
 typedef struct srv_misb_range {
 	size_t off, len;
@@ -76,6 +82,7 @@ typedef struct srv_misb_script {
 	bool has_relay;
 	bool s6_only;             /* uses a SOCKS6-only helper */
 	bool s4_only;             /* uses a SOCKS4-only helper (none yet) */
+	bool cip_only;            /* uses a CONNECT-IP helper */
 } srv_misb_script;
 
 /* Parse text[0..len) (NUL bytes are an error). name is used in messages:

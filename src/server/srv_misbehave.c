@@ -9,10 +9,12 @@
 #include <sys/epoll.h>
 #include <sys/socket.h>
 
+#include "s6_cip_http_req.h"
 #include "s6_log.h"
 #include "s6_socks4.h"
 #include "s6_socks6_msg.h"
 #include "s6_socks6_opt.h"
+#include "srv_cip.h"
 #include "srv_misbehave.h"
 #include "srv_socks4.h"
 #include "srv_socks6.h"
@@ -146,6 +148,18 @@ static s6_err parse_s6(const uint8_t *b, size_t len, size_t *used)
 	return *used <= len ? S6_OK : S6_ERR_NEED_MORE;
 }
 
+/* The CONNECT-IP Upgrade request head (s6_cip_req is large: not on the
+ * stack of every step). */
+static s6_err parse_cip(const uint8_t *b, size_t len, size_t *used)
+{
+	s6_cip_req *rq = malloc(sizeof *rq);
+	size_t need;
+	s6_err r = rq ? s6_cip_req_parse(b, len, rq, used, &need, NULL) : S6_ERR_NOMEM;
+
+	free(rq);
+	return r;
+}
+
 static enum outcome step_expect_request(srv_conn *c)
 {
 	misb_state *st = c->state;
@@ -156,6 +170,8 @@ static enum outcome step_expect_request(srv_conn *c)
 
 	if (st->flavour == SRV_MISB_S6)
 		r = parse_s6(b, unseen(c), &used);
+	else if (st->flavour == SRV_MISB_CIP)
+		r = parse_cip(b, unseen(c), &used);
 	else
 		r = s6_socks4_request_parse(b, unseen(c), &rq4, &used, &need);
 	/* A request larger than the buffer cannot complete either. */
@@ -449,6 +465,11 @@ static void misb_init4(srv_conn *c)
 	misb_init(c, &srv_socks4_proto, SRV_MISB_S4);
 }
 
+static void misb_init_cip(srv_conn *c)
+{
+	misb_init(c, &srv_cip_proto, SRV_MISB_CIP);
+}
+
 /* Client bytes arrive through misb_event, never through here. */
 static void misb_input(srv_conn *c)
 {
@@ -472,9 +493,36 @@ static const srv_proto misb_socks4_proto = {
 	.init = misb_init4, .input = misb_input, .release = misb_release,
 };
 
+static const srv_proto misb_cip_proto = {
+	.name = "connect-ip", .state_size = sizeof(misb_state),
+	.init = misb_init_cip, .input = misb_input, .release = misb_release,
+};
+
+/* Every send step has bytes for the flavour (SOCKS helpers have none for
+ * CONNECT-IP, nor CONNECT-IP helpers for SOCKS). */
+static bool all_sends_have(const srv_misb_script *s, enum srv_misb_flavour f)
+{
+	for (size_t i = 0; i < s->n_steps; i++)
+		if (s->steps[i].kind == SRV_MISB_SEND && !s->steps[i].bytes[f].valid)
+			return false;
+	return true;
+}
+
 const srv_proto *srv_misb_wrap(const srv_proto *inner, const srv_misb_script *s,
 			       char *why, size_t whylen)
 {
+	if (inner == &srv_cip_proto && all_sends_have(s, SRV_MISB_CIP))
+		return &misb_cip_proto;
+	if (inner == &srv_cip_proto) {
+		snprintf(why, whylen, "the script uses SOCKS replies (auth-ok, auth-fail, "
+			 "op-ok, reply) on a --connect-ip listener");
+		return NULL;
+	}
+	if (s->cip_only) {
+		snprintf(why, whylen, "the script uses CONNECT-IP helpers (http-101, capsule) "
+			 "on a --%s listener", inner->name);
+		return NULL;
+	}
 	if (inner == &srv_socks6_proto && !s->s4_only)
 		return &misb_socks6_proto;
 	if (inner == &srv_socks4_proto && !s->s6_only)

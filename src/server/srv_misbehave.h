@@ -3,7 +3,8 @@
  * for tests (srv_misb_script.h has the steps). The wrapping protocol takes
  * over each client connection from the first byte, runs the script, and
  * with a final "relay" hands the connection to the listener's own protocol
- * (socks6 or socks4a), which then sees the client's bytes from the start.
+ * (socks6, socks4a or connect-ip over plain HTTP), which then sees the
+ * client's bytes from the start.
  * --handshake-timeout still bounds a script, except after "silence". One
  * INFO line per connection says how the script ended. */
 #ifndef SRV_MISBEHAVE_H

@@ -2,10 +2,12 @@
 #include "config.h"
 
 #include <arpa/inet.h>
+#include <arpa/nameser.h>
 #include <errno.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <pthread.h>
+#include <resolv.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +19,10 @@
 #include "srv_resolve.h"
 
 #define NAME_MAX_LEN 255
+#define CNAME_ANSWER_MAX 4096    /* a longer answer is cut; the chain is usually first */
+
+/* Lookups that want the CNAME chain call back with it. */
+typedef void (*resolve_cn_fn)(void *owner, const srv_addrs *res, const srv_cnames *cn);
 
 /* Ownership: a queued job belongs to the queue (cancel frees it there); a
  * running job belongs to its worker; a finished job belongs to the loop,
@@ -34,6 +40,8 @@ struct srv_resolve_job {
 	srv_addrs result;
 	srv_resolve_fn fn;
 	void *owner;
+	srv_cnames *cn;         /* wanted: the chain, filled by the worker */
+	resolve_cn_fn fn_cn;
 	/* srv_resolve_run jobs: work(arg) instead of getaddrinfo, then
 	 * done(owner, arg), which takes arg over. */
 	srv_job_work_fn work;
@@ -100,6 +108,7 @@ static bool list_remove(job_list *l, srv_resolve_job *j)
 /* A job and what it owns (arg is NULL for lookups, or was taken over). */
 static void job_free(srv_resolve_job *j)
 {
+	free(j->cn);
 	free(j->arg);
 	free(j);
 }
@@ -123,6 +132,28 @@ static void copy_results(srv_resolve_job *j, const struct addrinfo *ai)
 	}
 }
 
+/* The name's CNAME chain from one type A query: a CNAME owns its node for
+ * every type, so an A query shows the chain even when the last name has
+ * only AAAA records. No search list (res_nquery): the name as asked. */
+static void cname_query(srv_resolve_job *j)
+{
+	struct __res_state rs;
+	uint8_t *ans = malloc(CNAME_ANSWER_MAX);
+	int n = -1;
+
+	j->cn->why = "no DNS answer";
+	memset(&rs, 0, sizeof rs);
+	if (ans && res_ninit(&rs) == 0) {
+		n = res_nquery(&rs, j->name, ns_c_in, ns_t_a, ans, CNAME_ANSWER_MAX);
+		res_nclose(&rs);
+	}
+	if (n > 0 && s6_dns_cname_chain(ans, n < CNAME_ANSWER_MAX ? (size_t)n : CNAME_ANSWER_MAX,
+				       j->cn->name, S6_DNS_CNAME_MAX, &j->cn->n,
+				       &j->cn->why) == S6_OK)
+		j->cn->known = true;
+	free(ans);
+}
+
 static void run_job(srv_resolve_job *j)
 {
 	/* No AI_ADDRCONFIG: it hides every address on a host (or network
@@ -138,6 +169,8 @@ static void run_job(srv_resolve_job *j)
 	if (j->gai_err == 0) {
 		copy_results(j, ai);
 		freeaddrinfo(ai);
+		if (j->cn)
+			cname_query(j);
 	}
 }
 
@@ -189,7 +222,13 @@ static void on_done(srv_watch *w, uint32_t events)
 			j->arg = NULL;
 			j->done(j->owner, arg);
 		} else if (!j->cancelled) {
-			j->fn(j->owner, j->gai_err == 0 && j->result.n > 0 ? &j->result : NULL);
+			const srv_addrs *res = j->gai_err == 0 && j->result.n > 0 ?
+					       &j->result : NULL;
+
+			if (j->fn_cn)
+				j->fn_cn(j->owner, res, res ? j->cn : NULL);
+			else
+				j->fn(j->owner, res);
 		}
 		job_free(j);
 	}
@@ -268,8 +307,7 @@ static void enqueue(srv_resolver *r, srv_resolve_job *j)
 	pthread_mutex_unlock(&r->mu);
 }
 
-srv_resolve_job *srv_resolve_submit(srv_resolver *r, const char *name,
-				    uint16_t port, srv_resolve_fn fn, void *owner)
+static srv_resolve_job *job_new(const char *name, uint16_t port, void *owner)
 {
 	size_t len = strlen(name);
 	srv_resolve_job *j;
@@ -278,8 +316,36 @@ srv_resolve_job *srv_resolve_submit(srv_resolver *r, const char *name,
 		return NULL;
 	memcpy(j->name, name, len + 1);
 	j->port = port;
-	j->fn = fn;
 	j->owner = owner;
+	return j;
+}
+
+srv_resolve_job *srv_resolve_submit(srv_resolver *r, const char *name,
+				    uint16_t port, srv_resolve_fn fn, void *owner)
+{
+	srv_resolve_job *j = job_new(name, port, owner);
+
+	if (!j)
+		return NULL;
+	j->fn = fn;
+	enqueue(r, j);
+	return j;
+}
+
+/* A lookup that also wants the CNAME chain. */
+static srv_resolve_job *submit_cn(srv_resolver *r, const char *name, uint16_t port,
+				  resolve_cn_fn fn, void *owner)
+{
+	srv_resolve_job *j = job_new(name, port, owner);
+
+	if (!j)
+		return NULL;
+	j->cn = calloc(1, sizeof *j->cn);
+	if (!j->cn) {
+		job_free(j);
+		return NULL;
+	}
+	j->fn_cn = fn;
 	enqueue(r, j);
 	return j;
 }
@@ -361,6 +427,16 @@ static void lookup_resolved(void *owner, const srv_addrs *res)
 	lookup_finish(lk, res ? &lk->addrs : NULL, "name not resolved");
 }
 
+static void lookup_resolved_cn(void *owner, const srv_addrs *res, const srv_cnames *cn)
+{
+	srv_lookup *lk = owner;
+
+	/* The job's, freed after this call; lk itself may be gone after
+	 * lookup_resolved, so nothing here touches it afterwards. */
+	lk->cnames = cn;
+	lookup_resolved(owner, res);
+}
+
 /* Literals are answered from a zero-delay timer so the caller never sees its
  * callback run inside srv_lookup_start; otherwise this is the deadline. */
 static void lookup_timer(srv_timer *t)
@@ -381,22 +457,23 @@ void srv_lookup_init(srv_lookup *lk)
 	srv_timer_init(&lk->timer, lookup_timer, lk);
 }
 
-bool srv_lookup_start(srv_lookup *lk, srv_loop *l, srv_resolver *r,
-		      const char *host, uint16_t port, unsigned timeout_ms,
-		      srv_lookup_fn fn, void *owner)
+static bool lookup_start(srv_lookup *lk, srv_loop *l, srv_resolver *r,
+			 const char *host, uint16_t port, unsigned timeout_ms,
+			 srv_lookup_fn fn, void *owner)
 {
-	srv_lookup_cancel(lk);
 	lk->loop = l;
 	lk->resolver = r;
 	lk->fn = fn;
 	lk->owner = owner;
 	lk->addrs.n = 0;
+	lk->cnames = NULL;
 	lk->literal = srv_resolve_literal(host, port, &lk->addrs.a[0]);
 	if (lk->literal) {
 		lk->addrs.n = 1;
 		srv_timer_arm(l, &lk->timer, 0);
 	} else {
-		lk->job = srv_resolve_submit(r, host, port, lookup_resolved, lk);
+		lk->job = lk->want_cnames ? submit_cn(r, host, port, lookup_resolved_cn, lk)
+					  : srv_resolve_submit(r, host, port, lookup_resolved, lk);
 		if (!lk->job)
 			return false;
 		if (timeout_ms)
@@ -404,6 +481,24 @@ bool srv_lookup_start(srv_lookup *lk, srv_loop *l, srv_resolver *r,
 	}
 	lk->active = true;
 	return true;
+}
+
+bool srv_lookup_start(srv_lookup *lk, srv_loop *l, srv_resolver *r,
+		      const char *host, uint16_t port, unsigned timeout_ms,
+		      srv_lookup_fn fn, void *owner)
+{
+	srv_lookup_cancel(lk);
+	lk->want_cnames = false;
+	return lookup_start(lk, l, r, host, port, timeout_ms, fn, owner);
+}
+
+bool srv_lookup_start_cnames(srv_lookup *lk, srv_loop *l, srv_resolver *r,
+			     const char *host, uint16_t port, unsigned timeout_ms,
+			     srv_lookup_fn fn, void *owner)
+{
+	srv_lookup_cancel(lk);
+	lk->want_cnames = true;
+	return lookup_start(lk, l, r, host, port, timeout_ms, fn, owner);
 }
 
 void srv_lookup_cancel(srv_lookup *lk)

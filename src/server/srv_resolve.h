@@ -16,6 +16,7 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
+#include "s6_dns_cname.h"
 #include "srv_loop.h"
 
 #define SRV_ADDRS_MAX 16
@@ -57,6 +58,17 @@ void srv_resolve_cancel(srv_resolver *r, srv_resolve_job *job);
 /* Numeric address ("1.2.3.4", "::1", "[::1]") with port; false otherwise. */
 bool srv_resolve_literal(const char *host, uint16_t port, struct sockaddr_storage *out);
 
+/* The CNAME chain of a name as the DNS reports it (srv_lookup_start_cnames):
+ * names in CNAME order, in the escaped presentation form of s6_dns_cname.h.
+ * known is false when the DNS gave no usable answer (a name from
+ * /etc/hosts, NXDOMAIN, a malformed response: why says which). */
+typedef struct srv_cnames {
+	bool known;
+	const char *why;
+	size_t n;
+	char name[S6_DNS_CNAME_MAX][S6_DNS_NAME_MAX];
+} srv_cnames;
+
 typedef struct srv_lookup srv_lookup;
 /* res NULL on failure with a short reason ("name not resolved", "timeout"). */
 typedef void (*srv_lookup_fn)(srv_lookup *lk, const srv_addrs *res, const char *reason);
@@ -69,6 +81,10 @@ struct srv_lookup {
 	srv_addrs addrs;
 	bool literal;
 	bool active;
+	bool want_cnames;
+	/* With srv_lookup_start_cnames: the chain, valid only inside fn;
+	 * NULL for literals and failed lookups. */
+	const srv_cnames *cnames;
 	srv_lookup_fn fn;
 	void *owner;
 };
@@ -79,6 +95,12 @@ void srv_lookup_init(srv_lookup *lk);
 bool srv_lookup_start(srv_lookup *lk, srv_loop *l, srv_resolver *r,
 		      const char *host, uint16_t port, unsigned timeout_ms,
 		      srv_lookup_fn fn, void *owner);
+/* The same, and the worker also asks the DNS (res_nquery, type A) for the
+ * name's CNAME chain: lk->cnames during fn. Addresses still come from
+ * getaddrinfo, so /etc/hosts and nsswitch keep their say. */
+bool srv_lookup_start_cnames(srv_lookup *lk, srv_loop *l, srv_resolver *r,
+			     const char *host, uint16_t port, unsigned timeout_ms,
+			     srv_lookup_fn fn, void *owner);
 /* Safe when idle. */
 void srv_lookup_cancel(srv_lookup *lk);
 

@@ -37,6 +37,7 @@ static bool send_op(srv_conn *c, const struct sockaddr *bound, const uint8_t *op
 	size_t n = srv_s6_pack_op(S6_SOCKS6_REP_SUCCESS, bound, opts, opts_len,
 				  out, sizeof out);
 
+	srv_conn_hold(c, false);
 	if (n == 0 || !srv_conn_send(c, out, n)) {
 		srv_conn_close(c);
 		return false;
@@ -104,7 +105,8 @@ static void on_dialed(srv_dial *d, int fd, const char *reason)
 		return;
 	}
 	srv_s6_log_reply(c->peer_str, &st->log, S6_SOCKS6_REP_SUCCESS);
-	srv_conn_relay(c, fd);
+	/* A plain byte stream from now on: a TLS front may relay it itself. */
+	srv_conn_relay_direct(c, fd);
 }
 
 /* TFO only when asked (the draft forbids it otherwise) and only with data

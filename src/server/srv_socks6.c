@@ -145,6 +145,9 @@ static void auth_ok(srv_conn *c, const char *user, const uint8_t *prefix,
 		new_session(c, user, b);
 	if (!idempotence(c, b))
 		return;
+	/* CONNECT: the Authentication Reply waits for the Operation Reply
+	 * (at most the dial), so both reach the client in one segment. */
+	srv_conn_hold(c, st->req.command == S6_SOCKS6_CMD_CONNECT);
 	if (plen && !srv_conn_send(c, prefix, plen)) {
 		srv_conn_close(c);
 		return;

@@ -14,7 +14,9 @@
  * handshake) and owns the other end of a socketpair; EOF there becomes a
  * close_notify and a FIN, a close_notify or FIN of the client becomes
  * shutdown(SHUT_WR) on the pair. Each direction has one bounded buffer,
- * and a side is read only while its buffer has room. */
+ * and a side is read only while its buffer has room. A CONNECT comes back
+ * to the front once its target is connected (srv_tls_direct.c): the pair
+ * goes, and the same rules hold with the target in its place. */
 #include "config.h"
 
 #include <errno.h>
@@ -48,6 +50,7 @@ static void front_reap(srv_deferred *d)
 	SSL_free(tc->ssl);
 	srv_buf_free(&tc->up);
 	srv_buf_free(&tc->down);
+	srv_buf_free(&tc->wire);
 	free(tc);
 }
 
@@ -58,9 +61,17 @@ void srv_tls_front_close(srv_tls_conn *tc)
 
 	if (tc->closed)
 		return;
+	/* What OpenSSL wrote last (an alert, a close_notify) gets one try;
+	 * then its output goes nowhere: the wire BIO's method may be freed
+	 * (srv_tls_free) before this SSL is. */
+	if (srv_buf_len(&tc->wire) && tc->net.fd >= 0)
+		(void)srv_buf_write(&tc->wire, tc->net.fd);
+	if (tc->ssl)
+		SSL_set0_wbio(tc->ssl, NULL);
 	tc->closed = true;
 	if (tc->counted)
 		t->n_handshaking--;
+	srv_tls_direct_close(tc);
 	srv_timer_stop(l, &tc->deadline);
 	srv_timer_stop(l, &tc->again);
 	srv_watch_close(l, &tc->net);
@@ -117,7 +128,7 @@ enum srv_tls_st srv_tls_ssl_status(srv_tls_conn *tc, int r)
 
 	switch (err) {
 	case SSL_ERROR_WANT_READ: tc->want_in = true; return SRV_TLS_ST_AGAIN;
-	case SSL_ERROR_WANT_WRITE: tc->want_out = true; return SRV_TLS_ST_AGAIN;
+	case SSL_ERROR_WANT_WRITE: return SRV_TLS_ST_AGAIN; /* the wire buffer is full */
 	case SSL_ERROR_ZERO_RETURN: return SRV_TLS_ST_EOF;
 	case SSL_ERROR_SYSCALL:
 		if (errno == 0 || ERR_peek_error() == 0) {
@@ -229,7 +240,13 @@ static bool handshake_step(srv_tls_conn *tc)
 
 static void on_net(srv_watch *w, uint32_t events)
 {
-	srv_tls_pump(w->owner);
+	srv_tls_conn *tc = w->owner;
+
+	if (events & (EPOLLIN | EPOLLHUP | EPOLLERR))
+		tc->net_rd_blocked = false;
+	if (events & (EPOLLOUT | EPOLLHUP | EPOLLERR))
+		tc->net_wr_blocked = false;
+	srv_tls_pump(tc);
 }
 
 static void on_plain(srv_watch *w, uint32_t events)
@@ -238,6 +255,10 @@ static void on_plain(srv_watch *w, uint32_t events)
 
 	if (events & (EPOLLHUP | EPOLLERR))
 		tc->plain_hup = true;
+	if (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR))
+		tc->plain_rd_blocked = false;
+	if (events & (EPOLLOUT | EPOLLHUP | EPOLLERR))
+		tc->plain_wr_blocked = false;
 	srv_tls_pump(tc);
 }
 
@@ -287,10 +308,12 @@ static bool front_setup(srv_tls_conn *tc, int fd, const struct sockaddr *peer)
 		return false;
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
 	tc->syn_data = syn_had_data(fd);
-	if (!srv_buf_init(&tc->up, SRV_TLS_BUF_SIZE) || !srv_buf_init(&tc->down, SRV_TLS_BUF_SIZE))
+	if (!srv_buf_init(&tc->up, SRV_TLS_BUF_SIZE) ||
+	    !srv_buf_init(&tc->down, SRV_TLS_DOWN_SIZE) ||
+	    !srv_buf_init(&tc->wire, SRV_TLS_WIRE_SIZE))
 		return false;
 	tc->ssl = SSL_new(tc->t->ctx);
-	if (!tc->ssl || SSL_set_fd(tc->ssl, fd) != 1)
+	if (!tc->ssl || !srv_tls_wire_attach(tc, fd))
 		return false;
 	SSL_set_accept_state(tc->ssl);
 	return true;
@@ -326,6 +349,7 @@ void srv_tls_accept_inner(srv_server *s, int fd, const struct sockaddr *peer,
 	srv_watch_init(&tc->plain, on_plain, tc);
 	srv_timer_init(&tc->deadline, on_deadline, tc);
 	srv_timer_init(&tc->again, on_again, tc);
+	srv_tls_direct_init(tc);
 	tc->next = t->fronts;
 	if (t->fronts)
 		t->fronts->prev = tc;

@@ -89,8 +89,9 @@ static bool configure(SSL_CTX *ctx, char *why, size_t whylen)
 	SSL_CTX_clear_options(ctx, SSL_OP_NO_TICKET);
 	SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
 	SSL_CTX_set_session_id_context(ctx, sid_ctx, sizeof sid_ctx - 1);
-	SSL_CTX_set_mode(ctx, SSL_MODE_ENABLE_PARTIAL_WRITE |
-			 SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER | SSL_MODE_RELEASE_BUFFERS);
+	/* No SSL_MODE_RELEASE_BUFFERS: freeing and reallocating the record
+	 * buffers whenever they run empty costs more than the memory saved. */
+	SSL_CTX_set_mode(ctx, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
 	if (SSL_CTX_set_max_early_data(ctx, SRV_TLS_MAX_EARLY) != 1 ||
 	    SSL_CTX_set_recv_max_early_data(ctx, SRV_TLS_MAX_EARLY) != 1)
 		return ssl_why("early data", why, whylen);
@@ -126,8 +127,14 @@ srv_tls *srv_tls_new(srv_server *s, const char *cert, const char *key,
 		free(t);
 		return NULL;
 	}
+	if (!srv_tls_wire_init(t)) {
+		snprintf(why, whylen, "out of memory");
+		goto fail;
+	}
 	if (!configure(t->ctx, why, whylen) || !load_cert(t->ctx, cert, why, whylen) ||
 	    !load_key(t->ctx, key, why, whylen)) {
+fail:
+		srv_tls_wire_free(t);
 		SSL_CTX_free(t->ctx);
 		free(t);
 		return NULL;
@@ -141,5 +148,6 @@ void srv_tls_free(srv_tls *t)
 		return;
 	srv_tls_close_fronts(t);
 	SSL_CTX_free(t->ctx);
+	srv_tls_wire_free(t);
 	free(t);
 }

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The TLS front's data path (see srv_tls_conn.c for its phases): plaintext
- * between SSL_read/SSL_write and the SOCKS6 connection's socketpair, one
+ * between SSL_read/SSL_write and the SOCKS6 connection's socketpair, or
+ * once a CONNECT was handed over (srv_tls_direct.c) its target, one
  * bounded buffer per direction, half-closes passed on both ways. */
 #include "config.h"
 
@@ -24,18 +25,22 @@
  * log lines, BIND and UDP ASSOCIATE use them). */
 static bool open_inner(srv_tls_conn *tc)
 {
+	srv_conn *c;
 	int sv[2];
 
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, sv) < 0) {
 		srv_tls_front_fail(tc, strerror(errno));
 		return false;
 	}
-	if (!srv_conn_new_via(tc->t->srv, sv[1], (struct sockaddr *)&tc->peer,
-			      (struct sockaddr *)&tc->local, tc->inner)) {
+	c = srv_conn_new_via(tc->t->srv, sv[1], (struct sockaddr *)&tc->peer,
+			     (struct sockaddr *)&tc->local, tc->inner);
+	if (!c) {
 		close(sv[0]);
 		srv_tls_front_fail(tc, "out of resources");
 		return false;
 	}
+	/* A CONNECT's relay may come back to the front (srv_tls_direct.c). */
+	srv_conn_set_front(c, &tc->link);
 	srv_watch_attach(&tc->plain, sv[0]);
 	tc->has_inner = true;
 	if (tc->counted)
@@ -51,13 +56,16 @@ static bool plain_write(srv_tls_conn *tc)
 	if (!tc->has_inner && (srv_buf_len(&tc->up) > 0 || tc->phase == SRV_TLS_OPEN) &&
 	    !open_inner(tc))
 		return false;
-	if (!tc->has_inner || srv_buf_len(&tc->up) == 0)
+	if (!tc->has_inner || srv_buf_len(&tc->up) == 0 || tc->plain_wr_blocked)
 		return false;
 	n = srv_buf_write(&tc->up, tc->plain.fd);
-	if (n > 0)
+	tc->plain_wr_blocked = srv_buf_len(&tc->up) > 0;
+	if (n > 0) {
+		tc->to_target += (uint64_t)n;
 		return true;
+	}
 	if (n < 0 && !srv_errno_transient(errno))
-		srv_tls_front_fail(tc, strerror(errno));
+		srv_tls_plain_failed(tc, errno);
 	return false;
 }
 
@@ -65,7 +73,8 @@ static bool plain_read(srv_tls_conn *tc)
 {
 	ssize_t n;
 
-	if (!tc->has_inner || tc->plain_eof || srv_buf_room(&tc->down) == 0)
+	if (!tc->has_inner || tc->plain_eof || srv_buf_room(&tc->down) == 0 ||
+	    tc->plain_rd_blocked)
 		return false;
 	n = srv_buf_read(&tc->down, tc->plain.fd);
 	if (n >= 0) {
@@ -73,7 +82,9 @@ static bool plain_read(srv_tls_conn *tc)
 		return true;
 	}
 	if (!srv_errno_transient(errno))
-		srv_tls_front_fail(tc, strerror(errno));
+		srv_tls_plain_failed(tc, errno);
+	else
+		tc->plain_rd_blocked = true;
 	return false;
 }
 
@@ -85,7 +96,7 @@ static bool net_read(srv_tls_conn *tc)
 	size_t room = srv_buf_room(&tc->up), n = 0;
 	int r;
 
-	if (tc->net_eof || room == 0)
+	if (tc->net_eof || room == 0 || tc->net_rd_blocked)
 		return false;
 	errno = 0;
 	r = SSL_read_ex(tc->ssl, tmp, room < sizeof tmp ? room : sizeof tmp, &n);
@@ -94,7 +105,9 @@ static bool net_read(srv_tls_conn *tc)
 		return true;
 	}
 	switch (srv_tls_ssl_status(tc, r)) {
-	case SRV_TLS_ST_AGAIN: return false;
+	case SRV_TLS_ST_AGAIN:
+		tc->net_rd_blocked = SSL_get_error(tc->ssl, r) == SSL_ERROR_WANT_READ;
+		return false;
 	case SRV_TLS_ST_EOF: tc->net_eof = true; return true;
 	default: srv_tls_front_fail(tc, tc->why); return false;
 	}
@@ -126,6 +139,7 @@ static bool net_write(srv_tls_conn *tc)
 	}
 	if (r == 1) {
 		srv_buf_consume(&tc->down, n);
+		tc->to_client += n;
 		if (tc->phase != SRV_TLS_OPEN)
 			tc->half_rtt += n;
 		return true;
@@ -153,10 +167,14 @@ static bool ends(srv_tls_conn *tc)
 		r = SSL_shutdown(tc->ssl);
 		if (r < 0 && srv_tls_ssl_status(tc, r) == SRV_TLS_ST_AGAIN)
 			return moved;
-		/* Sent, or the client is gone: either way no more to say. */
+		/* Written, or the client is gone: either way no more to say. */
 		ERR_clear_error();
-		shutdown(tc->net.fd, SHUT_WR);
 		tc->notify_sent = moved = true;
+	}
+	/* The FIN follows the last record and the close_notify out. */
+	if (tc->notify_sent && !tc->net_shut && srv_buf_len(&tc->wire) == 0) {
+		shutdown(tc->net.fd, SHUT_WR);
+		tc->net_shut = moved = true;
 	}
 	return moved;
 }
@@ -170,6 +188,10 @@ static bool step(srv_tls_conn *tc)
 	/* Nothing else happens before the first byte passed the peek. */
 	if (tc->phase == SRV_TLS_PEEK)
 		return srv_tls_handshake_step(tc);
+	/* Room in the wire buffer first: OpenSSL may be waiting for it. */
+	moved = srv_tls_flush(tc);
+	if (tc->closed)
+		return false;
 	/* A 0.5-RTT record half sent must leave before the client's end of
 	 * early data is read: the handshake would then write its tickets
 	 * behind it, which OpenSSL refuses ("bad length"). */
@@ -178,13 +200,18 @@ static bool step(srv_tls_conn *tc)
 		if (tc->half_rtt_blocked || tc->closed)
 			return false;
 	}
-	moved = tc->phase == SRV_TLS_OPEN ? net_read(tc) : srv_tls_handshake_step(tc);
+	moved |= tc->phase == SRV_TLS_OPEN ? net_read(tc) : srv_tls_handshake_step(tc);
 	if (!tc->closed)
 		moved |= plain_write(tc);
 	if (!tc->closed)
 		moved |= plain_read(tc);
+	/* SSL_write returns after each record (partial writes): all the
+	 * records the buffer holds go into the wire buffer, then one send.
+	 * Bounded: each call takes bytes from down or fails. */
+	while (!tc->closed && net_write(tc))
+		moved = true;
 	if (!tc->closed)
-		moved |= net_write(tc);
+		moved |= srv_tls_flush(tc);
 	if (!tc->closed)
 		moved |= ends(tc);
 	return moved && !tc->closed;
@@ -193,9 +220,13 @@ static bool step(srv_tls_conn *tc)
 static void update_interest(srv_tls_conn *tc)
 {
 	srv_loop *l = tc->t->srv->loop;
-	uint32_t net = (tc->want_in ? EPOLLIN : 0) | (tc->want_out ? EPOLLOUT : 0);
+	/* OpenSSL never waits for the socket to take bytes (its output goes
+	 * to the wire buffer): we do, while that buffer holds some. */
+	uint32_t net = (tc->want_in ? EPOLLIN : 0) | (srv_buf_len(&tc->wire) ? EPOLLOUT : 0);
 	uint32_t plain = 0;
 
+	if (tc->net_rd_blocked && !tc->net_eof && srv_buf_room(&tc->up) > 0)
+		net |= EPOLLIN;
 	if (srv_buf_len(&tc->up) > 0)
 		plain |= EPOLLOUT;
 	if (!tc->plain_eof && srv_buf_room(&tc->down) > 0)
@@ -213,17 +244,19 @@ void srv_tls_pump(srv_tls_conn *tc)
 {
 	int round;
 
-	tc->want_in = tc->want_out = false;
+	tc->want_in = false;
 	for (round = 0; round < PUMP_ROUNDS; round++)
 		if (!step(tc))
 			break;
 	if (tc->closed)
 		return;
+	if (tc->direct && round > 0)
+		srv_tls_direct_touch(tc);
 	if (round == PUMP_ROUNDS)
 		srv_timer_arm(tc->t->srv->loop, &tc->again, 0);
 	/* Done when both directions ended, or the SOCKS6 side is gone and
 	 * the client has been told. */
-	if (tc->notify_sent && (tc->plain_shut || tc->plain_hup)) {
+	if (tc->net_shut && (tc->plain_shut || tc->plain_hup)) {
 		s6_log(S6_LOG_DEBUG, "tls %s: closed (%zu bytes as 0.5-RTT data)",
 		       tc->peer_str, tc->half_rtt);
 		srv_tls_front_close(tc);

@@ -135,6 +135,7 @@ bn_latency_rows()
 	bn_row "socks6ify SOCKS6, TFO off" 2 : "${s6[@]}" -f "$coff" "${tt[@]}" "${target[@]}"
 	bn_row "socks6ify SOCKS4a" 1 : "${s6[@]}" -p "socks4a://$P_ADDR:$S4_PORT" "${tt[@]}" "${target[@]}"
 	bn_tls_rows
+	bn_cip_rows
 	bn_row "proxychains4 SOCKS5 (microsocks)" 1 : proxychains4 -q -f "$pc" "${tt[@]}" "${target[@]}"
 }
 
@@ -155,4 +156,18 @@ bn_tls_rows()
 	bn_row "socks6ify SOCKS6+TLS, cold" 0 bn_prep_cold_tls "${s6[@]}" -f "$ct" "${tt[@]}" "$S_ADDR" "$WEB_PORT"
 	bn_fresh_runtime
 	bn_row "socks6ify SOCKS6+TLS, warm" 2 : "${s6[@]}" -f "$ct" "${tt[@]}" "$S_ADDR" "$WEB_PORT"
+}
+
+# CONNECT-IP (RFC 9484) over TLS through the engine: the HTTP Upgrade,
+# the address and route capsules, then the target's TCP handshake and the
+# GET inside the tunnel (lwIP in the engine, slirp in the server). Cold as
+# for socks6+tls: a new engine, no TLS ticket, no TFO cookie.
+bn_cip_rows()
+{
+	local tt=("$BN_BIN/ttfb") s6=("$BN_BUILD/socks6ify" -q) cc
+	cc=$(bn_conf cipt "proxy https://$BENCH_USER@$P_ADDR:$CIPT_PORT" "ca-file $BN_PKI/ca.pem")
+	export SOCKS6IFY_ENGINE=$BN_BUILD/src/engine/socks6ify-engine
+	bn_row "socks6ify CONNECT-IP (RFC 9484, TLS), cold" 0 bn_prep_cold_tls "${s6[@]}" -f "$cc" "${tt[@]}" "$S_ADDR" "$WEB_PORT"
+	bn_fresh_runtime
+	bn_row "socks6ify CONNECT-IP (RFC 9484, TLS), warm" 2 : "${s6[@]}" -f "$cc" "${tt[@]}" "$S_ADDR" "$WEB_PORT"
 }

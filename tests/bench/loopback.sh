@@ -90,18 +90,57 @@ bn_loopback_rows()
 	bn_loop_row "direct" "${tt[@]}"
 	bn_loop_row "socks6ify SOCKS6 (socks6ify-server)" "${s6[@]}" -f "$c6" "${tt[@]}"
 	bn_loop_row "socks6ify SOCKS4 (socks6ify-server)" "${s6[@]}" -f "$c4" "${tt[@]}"
+	bn_loop_row "SOCKS4 by hand in the client, no shim (floor)" "${tt[@]}" -4 "$S4_PORT"
 	bn_loop_row "proxychains4 SOCKS4 (socks6ify-server)" proxychains4 -q -f "$pc4" "${tt[@]}"
 	bn_loop_row "proxychains4 SOCKS5 (microsocks)" proxychains4 -q -f "$pc5" "${tt[@]}"
 	echo "loopback: bulk $BULK_MIB MiB, median of $BULK_RUNS:"
 	bn_bulk_row "direct" "${tt[@]}"
+	bn_tls_direct_row
 	bn_bulk_row "socks6ify SOCKS6" "${s6[@]}" -f "$c6" "${tt[@]}"
 	bn_bulk_row "socks6ify SOCKS6+TLS" env SOCKS6IFY_ENGINE="$BN_BUILD/src/engine/socks6ify-engine" \
 		"${s6[@]}" -f "$(bn_conf lo6t "proxy socks6+tls://$BENCH_USER@$LO:$S6T_PORT" \
 			"ca-file $BN_PKI/ca.pem")" "${tt[@]}"
+	bn_cip_bulk_rows
 	bn_bulk_row "proxychains4 SOCKS5 (microsocks)" proxychains4 -q -f "$pc5" "${tt[@]}"
 	echo "start-up, median of $START_RUNS runs:"
 	bn_start_row "/bin/true" "$START_RUNS" /bin/true
 	bn_start_row "socks6ify /bin/true" "$START_RUNS" "$BN_BUILD/socks6ify" -q -f "$c6" /bin/true
 	bn_start_row "LD_PRELOAD=libsocks6ify.so /bin/true" -e "LD_PRELOAD=$lib" \
 		-e "SOCKS6IFY_PROXY=socks6://$LO:$S6_PORT" -e SOCKS6IFY_CONF= "$START_RUNS" /bin/true
+}
+
+# CONNECT-IP bulk, plain HTTP and TLS (RFC 9484 capsules; lwIP in the
+# engine, slirp in the server). A tunnel cannot carry a loopback target
+# (lwIP would hand it to a loopback interface of its own), so these rows
+# fetch from a second web server on 198.18.0.1 (the RFC 2544 benchmark
+# range) on the namespace's lo: the same kernel path as 127.0.0.1.
+# bn_bulk_row sends to $LO, hence LO=... for that one call.
+bn_cip_bulk_rows()
+{
+	local tt=("$BN_BIN/ttfb") web=198.18.0.1 cp ct
+	local s6=(env SOCKS6IFY_ENGINE="$BN_BUILD/src/engine/socks6ify-engine" "$BN_BUILD/socks6ify" -q)
+	cp=$(bn_conf locip "proxy connect-ip://$BENCH_USER@$LO:$CIP_PORT" "connect-ip-plain yes")
+	ct=$(bn_conf locipt "proxy https://$BENCH_USER@$LO:$CIPT_PORT" "ca-file $BN_PKI/ca.pem")
+	ip -n "$NS_L" addr add "$web/32" dev lo &&
+		bn_bg web-cip "$NS_L" "$BN_BIN/httpd" "$web" "$WEB_PORT" &&
+		bn_wait_for listening "$BN_TMP/web-cip.out" || {
+		echo "  bulk CONNECT-IP: no web server on $web"
+		return
+	}
+	LO=$web bn_bulk_row "socks6ify CONNECT-IP (plain HTTP)" "${s6[@]}" -f "$cp" "${tt[@]}"
+	LO=$web bn_bulk_row "socks6ify CONNECT-IP (TLS)" "${s6[@]}" -f "$ct" "${tt[@]}"
+}
+
+# The baseline of the SOCKS6+TLS row: TLS 1.3 straight from a client to a
+# web server (tests/bench/tlsbulk, AES-128-GCM as the engine and the proxy
+# negotiate), so the bulk target compares with what TLS itself costs here.
+bn_tls_direct_row()
+{
+	local port=8443
+	bn_bg web-tls "$NS_L" "$BN_BIN/tlsbulk" serve "$LO" "$port" "$BN_PKI/bench.pem" "$BN_PKI/bench.key"
+	bn_wait_for listening "$BN_TMP/web-tls.out" || {
+		echo "  bulk direct, TLS 1.3: no TLS web server: $(cat "$BN_TMP/web-tls.err")"
+		return
+	}
+	WEB_PORT=$port bn_bulk_row "direct, TLS 1.3" "$BN_BIN/tlsbulk" -c "$BN_PKI/ca.pem"
 }

@@ -26,6 +26,8 @@ S6_PORT=1080        # socks6ify-server --socks6
 S4_PORT=1081        # socks6ify-server --socks4a
 MS_PORT=1082        # microsocks (SOCKS5)
 S6T_PORT=1083       # socks6ify-server --socks6-tls
+CIP_PORT=1090       # socks6ify-server --connect-ip (plain HTTP, loopback bulk only)
+CIPT_PORT=1091      # socks6ify-server --connect-ip-tls
 BENCH_USER=bench:bench6
 
 bn_die()
@@ -168,9 +170,11 @@ bn_servers()
 	[ "$ns" = "$NS_S" ] && ns=$NS_P
 	bn_bg "srv-$ns" "$ns" "$BN_BUILD/socks6ify-server" --socks6 "$proxy:$S6_PORT" \
 		--socks4a "$proxy:$S4_PORT" --user "$BENCH_USER" --token-window 64 \
-		--socks6-tls "$proxy:$S6T_PORT" --cert "$BN_PKI/bench.pem" --key "$BN_PKI/bench.key"
+		--socks6-tls "$proxy:$S6T_PORT" --cert "$BN_PKI/bench.pem" --key "$BN_PKI/bench.key" \
+		--connect-ip "$proxy:$CIP_PORT" --connect-ip-tls "$proxy:$CIPT_PORT"
 	bn_wait_for "listening socks4a" "$BN_TMP/srv-$ns.err" &&
-		bn_wait_for "listening socks6-tls" "$BN_TMP/srv-$ns.err" ||
+		bn_wait_for "listening socks6-tls" "$BN_TMP/srv-$ns.err" &&
+		bn_wait_for "listening connect-ip-tls" "$BN_TMP/srv-$ns.err" ||
 		bn_die "socks6ify-server did not start: $(cat "$BN_TMP/srv-$ns.err")"
 	bn_bg "ms-$ns" "$ns" microsocks -i "$proxy" -p "$MS_PORT"
 	sleep 0.2

@@ -4,13 +4,16 @@
  * with plain connect()/write()/read()/close() so that a preload shim sees
  * the calls a simple program makes.
  *
- *   ttfb [-t] [-n N] [-p PATH] HOST PORT
+ *   ttfb [-t] [-n N] [-p PATH] [-4 PROXYPORT] HOST PORT
  *
  *   -t       TCP Fast Open (TCP_FASTOPEN_CONNECT: the request rides in the
  *            SYN when the kernel holds a cookie for the server)
  *   -n N     N sequential connections (default 1)
  *   -p PATH  request PATH (default /); the bench server answers /bulk/BYTES
  *            with BYTES bytes of body
+ *   -4 PROXYPORT  speak SOCKS4 itself to HOST:PROXYPORT and ask it for
+ *            HOST:PORT (IPv4 only): the floor of what any proxied
+ *            connection costs the client, with no shim in the process
  *
  * One line on stdout, times in microseconds from just before socket():
  *   ttfb_us=T total_us=T bytes=B                            (N = 1)
@@ -18,6 +21,7 @@
  * user_us/sys_us are this process's CPU time (all threads, so a shim's
  * helper thread counts) spent in the loop only. Exit status 1 on any error.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <netdb.h>
 #include <netinet/in.h>
@@ -44,6 +48,7 @@ struct tt_opts {
 	const char *path;
 	const char *host;
 	const char *port;
+	const char *socks4_port; /* NULL: connect to HOST:PORT itself */
 };
 
 struct tt_result {
@@ -105,6 +110,43 @@ static int tt_read_all(int fd, long long t0, struct tt_result *r, char *buf)
 	}
 }
 
+/* The SOCKS4 CONNECT exchange for the address in dst (the request, then
+ * the 8-byte reply read whole). */
+static int tt_socks4(int fd, const struct sockaddr_in *dst)
+{
+	uint8_t req[9] = { 4, 1 }, rep[8];
+	size_t got = 0;
+
+	memcpy(req + 2, &dst->sin_port, 2);   /* both in network order */
+	memcpy(req + 4, &dst->sin_addr, 4);
+	if (tt_write_all(fd, (const char *)req, sizeof(req)) < 0)
+		return -1;
+	while (got < sizeof(rep)) {
+		ssize_t n = read(fd, rep + got, sizeof(rep) - got);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -1;
+		got += (size_t)n;
+	}
+	return rep[1] == 90 ? 0 : -1;
+}
+
+/* Connect to the target, or to the proxy and through it with -4. */
+static int tt_connect(const struct tt_opts *o, int fd, const struct addrinfo *ai)
+{
+	struct sockaddr_in px;
+
+	if (!o->socks4_port)
+		return connect(fd, ai->ai_addr, ai->ai_addrlen);
+	memcpy(&px, ai->ai_addr, sizeof(px));
+	px.sin_port = htons((uint16_t)atoi(o->socks4_port));
+	if (connect(fd, (struct sockaddr *)&px, sizeof(px)) < 0)
+		return -1;
+	return tt_socks4(fd, (const struct sockaddr_in *)ai->ai_addr);
+}
+
 static int tt_get(const struct tt_opts *o, const struct addrinfo *ai,
 		  const char *req, size_t reqlen, char *buf, struct tt_result *r)
 {
@@ -117,7 +159,7 @@ static int tt_get(const struct tt_opts *o, const struct addrinfo *ai,
 		return -1;
 	if (o->tfo && setsockopt(fd, IPPROTO_TCP, TCP_FASTOPEN_CONNECT, &one, sizeof(one)) < 0)
 		fprintf(stderr, "ttfb: TCP_FASTOPEN_CONNECT: %s\n", strerror(errno));
-	if (connect(fd, ai->ai_addr, ai->ai_addrlen) < 0)
+	if (tt_connect(o, fd, ai) < 0)
 		fprintf(stderr, "ttfb: connect: %s\n", strerror(errno));
 	else if (tt_write_all(fd, req, reqlen) < 0)
 		fprintf(stderr, "ttfb: write: %s\n", strerror(errno));
@@ -176,7 +218,7 @@ static int tt_parse(int argc, char **argv, struct tt_opts *o)
 	int c;
 
 	*o = (struct tt_opts){ .n = 1, .path = "/" };
-	while ((c = getopt(argc, argv, "tn:p:")) != -1) {
+	while ((c = getopt(argc, argv, "tn:p:4:")) != -1) {
 		switch (c) {
 		case 't':
 			o->tfo = 1;
@@ -188,6 +230,11 @@ static int tt_parse(int argc, char **argv, struct tt_opts *o)
 			break;
 		case 'p':
 			o->path = optarg;
+			break;
+		case '4':
+			o->socks4_port = optarg;
+			if (strtol(optarg, &end, 10) < 1 || strtol(optarg, &end, 10) > 65535 || *end)
+				return -1;
 			break;
 		default:
 			return -1;
@@ -209,9 +256,11 @@ int main(int argc, char **argv)
 	int len, rc;
 
 	if (tt_parse(argc, argv, &o) < 0) {
-		fprintf(stderr, "usage: ttfb [-t] [-n N] [-p PATH] HOST PORT\n");
+		fprintf(stderr, "usage: ttfb [-t] [-n N] [-p PATH] [-4 PROXYPORT] HOST PORT\n");
 		return 2;
 	}
+	if (o.socks4_port)
+		hints.ai_family = AF_INET;
 	rc = getaddrinfo(o.host, o.port, &hints, &ai);
 	if (rc) {
 		fprintf(stderr, "ttfb: %s: %s\n", o.host, gai_strerror(rc));

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* CONNECT-IP HTTP/1.1 (s6_cip_http.h).
- *   - The response parser on every prefix of the input (fuzz_prefix.h: OK
- *     stable once reached, errors final, no read past the prefix); a
+ *   - The response parser on prefixes of the input (fuzz_prefix.h: OK
+ *     stable once reached, errors final, no read past the prefix; every
+ *     short prefix and those next to a line end, fuzz_line_prefix); a
  *     complete head reports used within the input, a NUL-terminated
  *     printable status line and a bounded Proxy-Status; OK only for 101
  *     with Upgrade: connect-ip and no body framing.
@@ -12,6 +13,8 @@
 #include "fuzz.h"
 #include "fuzz_prefix.h"
 #include "s6_cip_http.h"
+
+#define FULL_WALK 256   /* every prefix up to here */
 
 static s6_cip_http_resp resp;
 
@@ -25,6 +28,8 @@ static void check_resp(s6_err e, size_t used, size_t len)
 	FUZZ_CHECK(e == S6_OK || e == S6_ERR_NEED_MORE || e == S6_ERR_MALFORMED ||
 		   e == S6_ERR_TOO_LONG || e == S6_ERR_REFUSED || e == S6_ERR_NOT_ALLOWED ||
 		   e == S6_ERR_PROXY_PROTOCOL);
+	if (e == S6_ERR_NEED_MORE)
+		FUZZ_CHECK(len < S6_CIP_HTTP_HEAD_MAX);
 	if (e == S6_OK || e == S6_ERR_REFUSED || e == S6_ERR_NOT_ALLOWED ||
 	    e == S6_ERR_PROXY_PROTOCOL) {
 		FUZZ_CHECK(used >= 16 && used <= len && used <= S6_CIP_HTTP_HEAD_MAX);
@@ -71,30 +76,32 @@ static void check_request(const uint8_t *data, size_t size)
 	free(s);
 }
 
+/* The response parser on the prefixes fuzz_line_prefix chooses (it judges
+ * complete lines only), each answer checked and against the one before. */
+static void walk(const uint8_t *data, size_t n)
+{
+	struct fuzz_view v;
+	struct fuzz_res prev = { S6_ERR_NEED_MORE, 0, 1 }, r;
+
+	fuzz_view_open(&v, data, n);
+	for (size_t k = 0; k <= n; k++) {
+		if (!fuzz_line_prefix(data, n, k, FULL_WALK, S6_CIP_HTTP_HEAD_MAX))
+			continue;
+		r.used = r.need = 0;
+		r.err = parse_resp(fuzz_view_limit(&v, k), k, &r.used, &r.need);
+		check_resp(r.err, r.used, k);
+		fuzz_line_step(&prev, &r, k);
+		prev = r;
+		/* Once decided, a sample of the rest is enough. */
+		if (r.err != S6_ERR_NEED_MORE && k > FULL_WALK)
+			k += FUZZ_LINE_STRIDE;
+	}
+	fuzz_view_close(&v);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	size_t n = size < S6_CIP_HTTP_HEAD_MAX + 16 ? size : S6_CIP_HTTP_HEAD_MAX + 16;
-	struct fuzz_res *res = malloc((n + 1) * sizeof(*res));
-	struct fuzz_view v;
-	size_t last;
-
-	if (!res)
-		abort();
-	fuzz_view_open(&v, data, n);
-	last = fuzz_parse_prefixes(&v, n, parse_resp, res, 2);
-	for (size_t k = 0; k <= last; k++) {
-		const uint8_t *b = fuzz_view_limit(&v, k);
-		size_t used = 0, need = 0;
-		s6_err e = parse_resp(b, k, &used, &need);
-
-		FUZZ_CHECK(e == res[k].err);
-		check_resp(e, used, k);
-		if (k + 64 < last)
-			k += k / 8;     /* the full check on a sample of prefixes */
-	}
-	fuzz_check_prefixes(res, last);
-	fuzz_view_close(&v);
-	free(res);
+	walk(data, size < S6_CIP_HTTP_HEAD_MAX + 16 ? size : S6_CIP_HTTP_HEAD_MAX + 16);
 	if (size <= 600)
 		check_request(data, size);
 	return 0;

@@ -15,6 +15,7 @@
 #ifndef S6_FUZZ_PREFIX_H
 #define S6_FUZZ_PREFIX_H
 
+#include <stdbool.h>
 #include <string.h>
 
 #include "fuzz.h"
@@ -129,6 +130,37 @@ static inline size_t fuzz_check_prefixes(const struct fuzz_res *res, size_t n)
 		}
 	}
 	return first_ok;
+}
+
+/* Parsers that judge complete lines only (the HTTP heads, s6_cip_http.h,
+ * s6_cip_http_req.h) answer the same for every prefix between two line ends,
+ * but for their head limit. A walk over them parses every prefix up to
+ * `full`, those ending next to an LF, around `limit`, and a stride sample;
+ * each answer checked against the one before it keeps the story above
+ * (need is not checked across a gap). */
+#define FUZZ_LINE_STRIDE 61
+
+static inline bool fuzz_line_prefix(const uint8_t *d, size_t n, size_t k, size_t full,
+				    size_t limit)
+{
+	return k <= full || k == n || k % FUZZ_LINE_STRIDE == 0 || d[k - 1] == '\n' ||
+	       (k >= 2 && d[k - 2] == '\n') || (k < n && d[k] == '\n') ||
+	       (k + 2 >= limit && k <= limit + 2);
+}
+
+/* r is the answer at k, prev the one at the last prefix parsed before it
+ * (NEED_MORE for none). */
+static inline void fuzz_line_step(const struct fuzz_res *prev, const struct fuzz_res *r,
+				  size_t k)
+{
+	if (r->err == S6_ERR_NEED_MORE)
+		FUZZ_CHECK(r->need >= 1);
+	if (prev->err == S6_OK)
+		FUZZ_CHECK(r->err == S6_OK && r->used == prev->used);
+	else if (prev->err != S6_ERR_NEED_MORE)
+		FUZZ_CHECK(r->err == prev->err);
+	else if (r->err == S6_OK)        /* the prefix one shorter was parsed */
+		FUZZ_CHECK(r->used == k && k > 0);
 }
 
 #endif

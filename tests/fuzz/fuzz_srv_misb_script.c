@@ -6,10 +6,13 @@
  * final step (silence, rst, close, flood, relay) is the last one, and step
  * lines grow. Without ';' in the text the two forms are the same script.
  * Helper replies (auth-ok, op-ok, reply) are packed by the codecs, so their
- * SOCKS6 bytes parse as the reply they claim to be. */
+ * SOCKS6 bytes parse as the reply they claim to be; the CONNECT-IP helpers
+ * (http-101, capsule) have bytes for CONNECT-IP only: the 101 head, or one
+ * capsule framed with minimal varints whose length is its payload's. */
 #include <string.h>
 
 #include "fuzz.h"
+#include "s6_cip_varint.h"
 #include "s6_socks4.h"
 #include "s6_socks6_msg.h"
 #include "srv_misb_script.h"
@@ -45,13 +48,34 @@ static void check_args(const srv_misb_step *st)
 		break;
 	case SRV_MISB_SEND:
 		/* Some bytes in at least one flavour (text sends "\n"). */
-		FUZZ_CHECK(st->bytes[SRV_MISB_S6].valid || st->bytes[SRV_MISB_S4].valid);
-		FUZZ_CHECK(st->bytes[SRV_MISB_S6].len > 0 || st->bytes[SRV_MISB_S4].len > 0);
+		FUZZ_CHECK(st->bytes[SRV_MISB_S6].valid || st->bytes[SRV_MISB_S4].valid ||
+			   st->bytes[SRV_MISB_CIP].valid);
+		FUZZ_CHECK(st->bytes[SRV_MISB_S6].len > 0 || st->bytes[SRV_MISB_S4].len > 0 ||
+			   st->bytes[SRV_MISB_CIP].len > 0);
 		break;
 	default:
 		FUZZ_CHECK(st->kind <= SRV_MISB_RELAY);
 		FUZZ_CHECK(strcmp(srv_misb_kind_name(st->kind), "?") != 0);
 	}
+}
+
+/* CONNECT-IP-only bytes: the 101 head or one minimally framed capsule. */
+static void check_cip_bytes(const srv_misb_script *s, const srv_misb_range *r)
+{
+	static const char head[] = "HTTP/1.1 101 ";
+	const uint8_t *b = s->bytes + r->off;
+	uint64_t type, len;
+	size_t tu, lu, need;
+
+	FUZZ_CHECK(s->cip_only && r->len >= 2);
+	if (r->len > sizeof head && memcmp(b, head, sizeof head - 1) == 0) {
+		FUZZ_CHECK(memcmp(b + r->len - 4, "\r\n\r\n", 4) == 0);
+		return;
+	}
+	FUZZ_CHECK(s6_cip_varint_decode(b, r->len, &type, &tu, &need) == S6_OK);
+	FUZZ_CHECK(s6_cip_varint_decode(b + tu, r->len - tu, &len, &lu, &need) == S6_OK);
+	FUZZ_CHECK(tu == s6_cip_varint_len(type) && lu == s6_cip_varint_len(len));
+	FUZZ_CHECK(len == r->len - tu - lu);
 }
 
 /* A send step's SOCKS6 bytes when they differ from its SOCKS4 bytes come
@@ -64,10 +88,17 @@ static void check_helper_bytes(const srv_misb_script *s, const srv_misb_step *st
 	s6_s6_auth_reply arep;
 	s6_s6_op_reply orep;
 	size_t used = 0, need = 0;
+	const srv_misb_range *rc = &st->bytes[SRV_MISB_CIP];
 	bool auth, op;
 
-	if (!r6->valid || (r4->valid && r4->off == r6->off && r4->len == r6->len))
+	if (rc->valid && !r6->valid && !r4->valid)
+		return check_cip_bytes(s, rc);
+	if (!r6->valid || (r4->valid && r4->off == r6->off && r4->len == r6->len)) {
+		/* Plain bytes: the same range for every flavour. */
+		FUZZ_CHECK(rc->valid && rc->off == r6->off && rc->len == r6->len);
 		return;
+	}
+	FUZZ_CHECK(!rc->valid);
 	FUZZ_CHECK(s->s6_only || (r4->valid && r4->len == S6_SOCKS4_REPLY_LEN));
 	FUZZ_CHECK(r6->len >= S6_SOCKS6_AUTH_REPLY_FIXED_LEN && r6->len <= sizeof b);
 	memcpy(b, s->bytes + r6->off, r6->len);
@@ -107,6 +138,7 @@ static bool same_script(const srv_misb_script *a, const srv_misb_script *b)
 {
 	if (a->n_steps != b->n_steps || a->n_bytes != b->n_bytes ||
 	    a->has_relay != b->has_relay || a->s6_only != b->s6_only ||
+	    a->cip_only != b->cip_only ||
 	    (a->n_bytes && memcmp(a->bytes, b->bytes, a->n_bytes) != 0))
 		return false;
 	for (size_t i = 0; i < a->n_steps; i++) {

@@ -179,6 +179,30 @@ def icmp4_echo(src, dst, ident, seq, data):
     return ip4(src, dst, 1, m)
 
 
+def icmp4_err(src, dst, t, c, quote):
+    m = struct.pack('>BBHI', t, c, 0, 0) + quote
+    m = m[:2] + struct.pack('>H', csum(m)) + m[4:]
+    return ip4(src, dst, 1, m)
+
+
+def icmp_err(p):
+    """(version, type, code, source, destination, MTU, quoted destination)
+    of a well-formed ICMP or ICMPv6 error (checksums valid), else None."""
+    if p is None or len(p) < 48:
+        return None
+    if p[0] >> 4 == 4:
+        if p[9] != 1 or csum(p[:20]) or csum(p[20:]) or p[20] not in (3, 11, 12):
+            return None
+        return (4, p[20], p[21], socket.inet_ntoa(p[12:16]), socket.inet_ntoa(p[16:20]),
+                struct.unpack('>H', p[26:28])[0], socket.inet_ntoa(p[44:48]))
+    f = socket.AF_INET6
+    if p[6] != 58 or p[40] >= 128 or len(p) < 88 or \
+            csum(p[8:40] + struct.pack('>I3xB', len(p) - 40, 58) + p[40:]):
+        return None
+    return (6, p[40], p[41], socket.inet_ntop(f, p[8:24]), socket.inet_ntop(f, p[24:40]),
+            struct.unpack('>I', p[44:48])[0], socket.inet_ntop(f, p[72:88]))
+
+
 def udp_payload(p):
     if p[0] >> 4 == 4:
         ihl = (p[0] & 15) * 4
@@ -236,14 +260,30 @@ def sc_basic(port, echo):
     t.packet(icmp4_echo(a4, '127.0.0.1', 0x1234, 1, b'icmp-data'))
     p = t.wait('dg', pred=lambda p: p[0] >> 4 == 4 and p[9] == 1)
     check(p is not None and p[20] == 0 and p[28:] == b'icmp-data', 'ICMP echo reply from 127.0.0.1')
-    # Too big for the MTU: dropped, the tunnel lives on.
+    # Too big for the MTU: not forwarded (never truncated), the sender gets
+    # ICMP fragmentation needed with the MTU, the tunnel lives on.
     t.packet(udp4(a4, '127.0.0.1', 40000, e, b'x' * 1600))
+    ie = icmp_err(t.wait('dg', pred=lambda p: p[0] >> 4 == 4))
+    check(ie is not None and ie[1:3] == (3, 4) and ie[5] == 1500 and ie[4] == a4,
+          'oversized packet: ICMP fragmentation needed, MTU 1500 (%r)' % (ie,))
     t.packet(udp4(a4, '127.0.0.1', 40000, e, b'after-big'))
     p = t.wait('dg', pred=lambda p: p[0] >> 4 == 4)
     check(p is not None and udp_payload(p)[1] == b'after-big', 'oversized packet dropped, not truncated')
-    # A spoofed source is dropped.
+    t.packet(udp6(a6, '::1', 40001, e, b'y' * 1600))
+    ie = icmp_err(t.wait('dg', pred=lambda p: p[0] >> 4 == 6))
+    check(ie is not None and ie[:3] == (6, 2, 0) and ie[5] == 1500 and ie[3] == 'fd99::1',
+          'oversized IPv6 packet: ICMPv6 packet too big, MTU 1500 (%r)' % (ie,))
+    # A spoofed source is not forwarded; the error goes to that source
+    # (RFC 9484 section 8; IPv6 has a code of its own for it).
     t.packet(udp4('10.99.9.9', '127.0.0.1', 40000, e, b'spoofed'))
+    ie = icmp_err(t.wait('dg', timeout=2))
+    check(ie is not None and ie[1:3] == (3, 13) and ie[4] == '10.99.9.9',
+          'spoofed source: ICMP administratively prohibited to it (%r)' % (ie,))
     check(t.wait('dg', timeout=1) is None, 'spoofed source dropped')
+    t.packet(udp6('fd99::9:9', '::1', 40001, e, b'spoofed6'))
+    ie = icmp_err(t.wait('dg', timeout=2))
+    check(ie is not None and ie[:3] == (6, 1, 5) and ie[4] == 'fd99::9:9',
+          'spoofed IPv6 source: ICMPv6 source address failed policy (%r)' % (ie,))
     # Unknown capsules are skipped.
     t.send(0x4242, b'whatever')
     t.packet(udp4(a4, '127.0.0.1', 40000, e, b'after-unknown'))
@@ -257,9 +297,20 @@ def sc_scoped(port, echo):
     check(r == [(4, '127.0.0.1', '127.0.0.1', 17)], 'routes scoped to 127.0.0.1, UDP: %r' % r)
     check('next-hop="127.0.0.1"' in t.headers.get('proxy-status', ''), 'next-hop for a literal')
     t.packet(udp4(a4, '127.0.0.2', 40000, e, b'outside'))
-    check(t.wait('dg', timeout=1) is None, 'packet outside the routes refused')
+    ie = icmp_err(t.wait('dg', timeout=2))
+    check(ie is not None and ie[1:3] == (3, 13) and ie[3] == '10.99.0.1' and ie[4] == a4
+          and ie[6] == '127.0.0.2',
+          'packet outside the routes: ICMP administratively prohibited from the proxy (%r)' % (ie,))
     t.packet(icmp4_echo(a4, '127.0.0.1', 1, 1, b'icmp'))
-    check(t.wait('dg', timeout=1) is None, 'protocol outside the scope refused')
+    ie = icmp_err(t.wait('dg', timeout=2))
+    check(ie is not None and ie[1:3] == (3, 13), 'protocol outside the scope: ICMP prohibited (%r)' % (ie,))
+    # Never an error about an error.
+    t.packet(icmp4_err(a4, '127.0.0.2', 3, 1, udp4('127.0.0.2', a4, e, 40000, b'q')[:28]))
+    check(t.wait('dg', timeout=1) is None, 'no ICMP error about an ICMP error')
+    t.packet(udp6(a6, '::1', 40001, e, b'v6-outside'))
+    ie = icmp_err(t.wait('dg', timeout=2))
+    check(ie is not None and ie[:3] == (6, 1, 1) and ie[3] == 'fd99::1' and ie[4] == a6,
+          'IPv6 outside the routes: ICMPv6 administratively prohibited (%r)' % (ie,))
     t.packet(udp4(a4, '127.0.0.1', 40000, e, b'inside'))
     p = t.wait('dg')
     check(p is not None and udp_payload(p)[1] == b'inside', 'packet inside the routes goes through')
@@ -274,6 +325,19 @@ def sc_scoped(port, echo):
     t.packet(udp4(a4, '127.0.0.1', 40000, e, b'ttl1', ttl=1))
     p = t.wait('dg')
     check(p is not None and p[9] == 1 and p[20] == 11, 'TTL 1: ICMP time exceeded (%r)' % (p and p[:24],))
+    # TTL 0 cannot be forwarded at all: time exceeded from the proxy.
+    t.packet(udp4(a4, '127.0.0.1', 40000, e, b'ttl0', ttl=0))
+    ie = icmp_err(t.wait('dg'))
+    check(ie is not None and ie[1:3] == (11, 0) and ie[3] == '10.99.0.1',
+          'TTL 0: ICMP time exceeded from the proxy (%r)' % (ie,))
+    # Rate limit: a burst of refused packets gets a burst of errors, not one each.
+    time.sleep(1.2)
+    for _ in range(40):
+        t.packet(udp4(a4, '127.0.0.2', 40000, e, b'flood'))
+    n = 0
+    while t.wait('dg', timeout=1) is not None:
+        n += 1
+    check(5 <= n <= 12, 'ICMP errors rate-limited: %d for 40 refused packets' % n)
 
 
 def sc_cname(port):

@@ -84,6 +84,9 @@ check_sanitizer_reports()
 			fail "sanitizer report in $f"
 		fi
 	done
+	for f in "$S6_VG_DIR"/valgrind.*.log; do   # S6_VALGRIND=1: any report
+		[ -s "$f" ] && fail "valgrind report in $f" "$f"
+	done
 }
 
 # End of a script: everything passed. The background processes are stopped
@@ -255,16 +258,51 @@ start_server()
 	export S6_SERVER_PORT S6_SERVER_PID S6_SERVER_LOG
 }
 
+# S6_VALGRIND=1: s6 runs the test clients it proxies (python3 and the C
+# programs of the build tree) under valgrind's memcheck, the shim with them;
+# one log per process, valgrind.PID.log in $S6_VALGRIND_DIR (default
+# $S6_TMP, removed at exit), judged by check_sanitizer_reports
+# (tests/README.md). Slow: timing checks may fail.
+S6_VG_ARGS=()
+S6_VG_DIR=${S6_VALGRIND_DIR:-$S6_TMP}
+s6_valgrind_args()
+{
+	local i=1 a prog
+	S6_VG_ARGS=()
+	while [ $i -le $# ]; do
+		a=${!i}
+		case $a in
+		-p | --proxy | -f | --config) i=$((i + 2)); continue ;;
+		-*) i=$((i + 1)); continue ;;
+		esac
+		break
+	done
+	[ $i -le $# ] || return 1
+	prog=${!i}
+	case $prog in
+	*python3* | "$S6_BUILDDIR"/tests/*) ;;
+	*) return 1 ;;
+	esac
+	S6_VG_ARGS=("${@:1:i-1}" env PYTHONMALLOC=malloc valgrind -q --leak-check=full
+		--errors-for-leak-kinds=definite --show-leak-kinds=definite --error-exitcode=97
+		--suppressions="$S6_SRCDIR/tests/integration/valgrind.supp"
+		--log-file="$S6_VG_DIR/valgrind.%p.log" "${@:i}")
+}
+
 # s6 [--ns NS] ARGS...: socks6ify ARGS (inside NS when given), bounded, with
 # the environment wrapped programs need.
 s6()
 {
-	local pre=()
+	local pre=() limit=30
 	if [ "${1:-}" = --ns ]; then
 		pre=(ip netns exec "$2")
 		shift 2
 	fi
-	"${pre[@]}" env "${s6_wrapped_env[@]}" timeout 30 "$S6_BIN" "$@"
+	if [ "${S6_VALGRIND:-0}" = 1 ] && s6_valgrind_args "$@"; then
+		set -- "${S6_VG_ARGS[@]}"
+		limit=120
+	fi
+	"${pre[@]}" env "${s6_wrapped_env[@]}" timeout $limit "$S6_BIN" "$@"
 }
 
 # run NAME CMD...: run CMD (bounded by the caller's timeout), capture

@@ -6,8 +6,9 @@
 # next-hop and next-hop-aliases from a --cname table, ADDRESS_ASSIGN and
 # ROUTE_ADVERTISEMENT, ADDRESS_REQUEST, UDP echo over IPv4 and IPv6 and
 # ICMP echo through slirp, a handmade TCP handshake and data, packets
-# outside the routes / too big / spoofed
-# dropped, hop limits, draft-00 mode, 400 and 407 refusals, garbage
+# outside the routes / too big / spoofed / with TTL 0 refused with the
+# ICMP or ICMPv6 error RFC 9484 section 8 suggests (rate-limited, never
+# about an ICMP error), hop limits, draft-00 mode, 400 and 407 refusals, garbage
 # capsules closing the tunnel with one log line, descriptors stable.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/tls_lib.sh"

@@ -308,6 +308,250 @@ pass "descriptor count back to $FD0 after 20 refused and 8 served connections"
 kill -0 "$S6_SERVER_PID" || fail "server died"
 pass "server still running"
 
+# ---- the front relays a CONNECT to its target itself (debug log: the
+# hand-over), with large transfers checked by SHA-256 and half-closes each
+# way; BIND keeps the SOCKS6 connection's relay; the idle timeout
+start_server --name direct -v --idle-timeout 1 --socks6-tls 127.0.0.1:0 \
+	--cert "$PKI/server.pem" --key "$PKI/server.key"
+DP=$S6_SERVER_PORT
+DLOG=$S6_SERVER_LOG
+cat >"$S6_TMP/xfer.py" <<'PY'
+# Target: one command line per connection.
+#   UP         read to EOF, answer "SHA256 SIZE", close
+#   DOWN N S   read to EOF (nothing more may come), send N bytes of seed S, close
+#   BYE        send "bye", shut the write side, read to EOF, print the hash
+import hashlib, random, socket, sys, threading
+ls = socket.socket(); ls.bind(('127.0.0.1', 0)); ls.listen(16)
+print(ls.getsockname()[1], flush=True)
+def rest(c, d):
+    h, n = hashlib.sha256(d), len(d)
+    while True:
+        x = c.recv(262144)
+        if not x:
+            return h.hexdigest(), n
+        h.update(x); n += len(x)
+def serve(c):
+    with c:
+        d = b''
+        while b'\n' not in d:
+            x = c.recv(65536)
+            if not x:
+                return
+            d += x
+        cmd, d = d.split(b'\n', 1)
+        w = cmd.split()
+        if w[0] == b'UP':
+            h, n = rest(c, d)
+            c.sendall(b'%s %d\n' % (h.encode(), n))
+        elif w[0] == b'DOWN':
+            extra = rest(c, d)[1]
+            c.sendall(random.Random(int(w[2])).randbytes(int(w[1])) if extra == 0
+                      else b'ERR %d bytes after DOWN' % extra)
+        elif w[0] == b'BYE':
+            c.sendall(b'bye'); c.shutdown(socket.SHUT_WR)
+            print('bye %s %d' % rest(c, d), flush=True)
+while True:
+    threading.Thread(target=serve, args=(ls.accept()[0],), daemon=True).start()
+PY
+bg_start xfer "$S6_PYTHON" "$S6_TMP/xfer.py"
+for _ in $(seq 50); do [ -s "$S6_TMP/xfer.out" ] && break; sleep 0.1; done
+XP=$(head -n 1 "$S6_TMP/xfer.out")
+[ -n "$XP" ] || fail "transfer target did not start"
+
+cat >"$S6_TMP/direct.py" <<'PY'
+import hashlib, random, socket, ssl, struct, sys, time
+P, CA, TP, mode = int(sys.argv[1]), sys.argv[2], int(sys.argv[3]), sys.argv[4]
+MIB = 1 << 20
+
+class Tls:
+    """TLS over a memory BIO: close_notify without closing the read side."""
+    def __init__(self):
+        ctx = ssl.create_default_context(cafile=CA)
+        self.s = socket.create_connection(('127.0.0.1', P), timeout=20)
+        self.i, self.o = ssl.MemoryBIO(), ssl.MemoryBIO()
+        self.t = ctx.wrap_bio(self.i, self.o, server_hostname='localhost')
+        while True:
+            try:
+                self.t.do_handshake(); break
+            except ssl.SSLWantReadError:
+                self.flush(); self.fill()
+        self.flush()
+        self.buf = b''
+    def flush(self):
+        d = self.o.read()
+        if d:
+            self.s.sendall(d)
+    def fill(self):
+        x = self.s.recv(262144)
+        if x:
+            self.i.write(x)
+        else:
+            self.i.write_eof()
+        return x
+    def send(self, data):
+        for off in range(0, len(data), 65536):
+            self.t.write(data[off:off + 65536]); self.flush()
+    def read(self):
+        """Bytes, or b'' at the close_notify; EOFError at a bare FIN."""
+        while True:
+            try:
+                return self.t.read(262144)
+            except ssl.SSLZeroReturnError:
+                return b''
+            except ssl.SSLWantReadError:
+                self.flush()
+                if not self.fill():
+                    raise EOFError('FIN without close_notify')
+    def recvn(self, n):
+        while len(self.buf) < n:
+            x = self.read()
+            if not x:
+                raise EOFError('closed after %r' % self.buf)
+            self.buf += x
+        d, self.buf = self.buf[:n], self.buf[n:]
+        return d
+    def rest(self):
+        h, n, d = hashlib.sha256(self.buf), len(self.buf), self.read()
+        while d:
+            h.update(d); n += len(d); d = self.read()
+        self.buf = b''
+        return h.hexdigest(), n
+    def all(self):
+        d, x = self.buf, self.read()
+        while x:
+            d += x; x = self.read()
+        self.buf = b''
+        return d
+    def close_write(self):
+        try:
+            self.t.unwrap()
+        except ssl.SSLWantReadError:
+            pass
+        self.flush()
+        self.s.shutdown(socket.SHUT_WR)
+    def replies(self):
+        h = self.recvn(4); self.recvn(struct.unpack('>H', h[2:4])[0])
+        return self.op()
+    def op(self):
+        h = self.recvn(8)
+        o = self.recvn(4 + struct.unpack('>H', h[2:4])[0])
+        return h[1], struct.unpack('>H', h[4:6])[0]
+
+def request(cmd, port, idata=b''):
+    opts = struct.pack('>HHH', 2, 8, len(idata)) + b'\0\0'
+    return (struct.pack('>BBHHBB', 6, cmd, len(opts), port, 0, 1) +
+            socket.inet_aton('127.0.0.1') + opts + idata)
+
+def data(n, seed):
+    return random.Random(seed).randbytes(n)
+
+t = Tls()
+port = t.s.getsockname()[1]
+if mode == 'up':
+    # The first MiB goes out behind the request, before the replies: it
+    # is in the SOCKS6 connection's buffers when the front takes over.
+    up = data(24 * MIB, 1)
+    t.send(request(1, TP, b'UP\n') + up[:MIB])
+    code, _ = t.replies()
+    t.send(up[MIB:])
+    t.close_write()
+    ans = t.all()
+    want = b'%s %d\n' % (hashlib.sha256(up).hexdigest().encode(), len(up))
+    print(port, 'up', code, 'ok' if ans == want else 'bad')
+elif mode == 'down':
+    # The client's half-close goes first; the target sends after its EOF.
+    t.send(request(1, TP, b'DOWN %d 2\n' % (24 * MIB)))
+    t.close_write()
+    code, _ = t.replies()
+    h, n = t.rest()
+    print(port, 'down', code, 'ok' if (h, n) == (hashlib.sha256(data(24 * MIB, 2)).hexdigest(),
+                                             24 * MIB) else 'bad %d' % n)
+elif mode == 'bye':
+    # The target's half-close first: the client keeps sending after it.
+    t.send(request(1, TP, b'BYE\n'))
+    code, _ = t.replies()
+    got = t.rest()
+    up = data(8 * MIB, 3)
+    t.send(up)
+    t.close_write()
+    print(port, 'bye', code, 'ok' if got == (hashlib.sha256(b'bye').hexdigest(), 3)
+          else 'bad', hashlib.sha256(up).hexdigest())
+elif mode == 'idle':
+    t.send(request(1, TP, b'UP\n'))
+    code, _ = t.replies()
+    t0 = time.monotonic()
+    ans = t.rest()
+    print(port, 'idle', code, ans[1], '%.1f' % (time.monotonic() - t0))
+elif mode == 'bind':
+    t.send(request(2, 0))
+    code, bport = t.replies()
+    peer = socket.create_connection(('127.0.0.1', bport), timeout=10)
+    peer.sendall(b'from-peer')
+    code2, _ = t.op()
+    t.send(b'from-client')
+    got = t.recvn(9)
+    mine = b''
+    while len(mine) < 11:
+        mine += peer.recv(11 - len(mine))
+    peer.close()
+    rest = t.rest()
+    print(port, 'bind', code, code2, got.decode(), mine.decode(), rest[1])
+PY
+direct() { timeout 60 "$S6_PYTHON" "$S6_TMP/direct.py" "$DP" "$PKI/ca.pem" "$@"; }
+handed_over()
+{
+	wait_for_log "127.0.0.1:$1: closed: [0-9]+ bytes" "$DLOG" 5 &&
+		grep -q "127.0.0.1:$1: relayed by its front" "$DLOG"
+}
+
+run d_up direct "$XP" up
+expect_rc 0 "upload through TLS ran"
+read -r DC _ code res <"$S6_TMP/d_up.out"
+[ "$code/$res" = "0/ok" ] || fail_last "upload: reply $code, target's hash $res"
+pass "24 MiB upload (1 MiB of it before the reply) arrived intact (SHA-256), then close_notify: the target's answer came back after the client's half-close"
+handed_over "$DC" || fail "upload: the front did not relay it itself" "$DLOG"
+pass "upload: the SOCKS6 connection handed its target to the TLS front"
+
+run d_down direct "$XP" down
+expect_rc 0 "download through TLS ran"
+read -r DC _ code res <"$S6_TMP/d_down.out"
+[ "$code/$res" = "0/ok" ] || fail_last "download: reply $code, $res"
+pass "24 MiB download arrived intact (SHA-256) after the client's half-close, ended by a close_notify"
+handed_over "$DC" || fail "download: not relayed by the front" "$DLOG"
+
+run d_bye direct "$XP" bye
+expect_rc 0 "target half-close through TLS ran"
+read -r DC _ code res hash <"$S6_TMP/d_bye.out"
+[ "$code/$res" = "0/ok" ] || fail_last "target half-close: reply $code, $res"
+for _ in $(seq 50); do grep -q "^bye $hash " "$S6_TMP/xfer.out" && break; sleep 0.1; done
+grep -q "^bye $hash $((8 * 1024 * 1024))$" "$S6_TMP/xfer.out" ||
+	fail "target half-close: the target did not get the 8 MiB intact" "$S6_TMP/xfer.out"
+pass "the target's half-close reached the client (close_notify), 8 MiB sent afterwards arrived intact"
+handed_over "$DC" || fail "target half-close: not relayed by the front" "$DLOG"
+grep -qE "socks6 127.0.0.1:$DC CONNECT 127.0.0.1:$XP .*reply=0 " "$DLOG" ||
+	fail "no SOCKS6 line for the relayed CONNECT" "$DLOG"
+grep -qE "tls 127.0.0.1:$DC tls=full early=0 " "$DLOG" || fail "no tls line for it" "$DLOG"
+pass "SOCKS6 and tls lines unchanged for a relayed CONNECT"
+
+run d_bind direct 0 bind
+expect_rc 0 "BIND through TLS ran"
+read -r DC _ code code2 got mine n <"$S6_TMP/d_bind.out"
+[ "$code/$code2/$got/$mine" = "0/0/from-peer/from-client" ] ||
+	fail_last "BIND: $code $code2 $got $mine"
+pass "BIND through TLS: both replies, data both ways"
+wait_for_log "socks6 127.0.0.1:$DC BIND .*reply=0 " "$DLOG" 5 || fail "BIND not logged" "$DLOG"
+! grep -q "127.0.0.1:$DC: relayed by its front" "$DLOG" ||
+	fail "BIND was handed to the front" "$DLOG"
+pass "BIND keeps the SOCKS6 connection's relay"
+
+run d_idle direct "$XP" idle
+expect_rc 0 "idle CONNECT through TLS ran"
+read -r DC _ code n secs <"$S6_TMP/d_idle.out"
+[ "$code/$n" = "0/0" ] || fail_last "idle: reply $code, $n bytes"
+wait_for_log "127.0.0.1:$DC: closed: idle timeout" "$DLOG" 5 || fail "no idle timeout line" "$DLOG"
+handed_over "$DC" || fail "idle: not relayed by the front" "$DLOG"
+pass "idle timeout of a relayed CONNECT: logged, the client got a close_notify after ${secs} s"
+
 # ---- TCP Fast Open on the TLS listener (a namespace with TFO on both sides)
 if [ "$(id -u)" = 0 ] && command -v ip >/dev/null && netns_loopback 2>/dev/null &&
 	ip netns exec "$NS_L" sysctl -qw net.ipv4.tcp_fastopen=3; then

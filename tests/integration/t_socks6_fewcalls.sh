@@ -2,9 +2,13 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # The few-system-calls paths of an optimistic SOCKS6 connect, across a delay
 # line (50 ms round trip) so that the proxy's answers come late:
-# - the deferred-connect hint: with a TFO cookie, the second blocking
-#   connect() of a process goes straight to connect() (TCP_SYNCNT set, no
-#   O_NONBLOCK dance: strace); with the hint stale (cookie flushed) and the
+# - a blocking connect() goes straight to connect() (TCP_SYNCNT set, no
+#   O_NONBLOCK dance, no SO_TYPE query: strace), SOCKS6 and SOCKS4a alike,
+#   within the system-call budget per connection (SOCKS6: 4 calls up to
+#   connect, 10 in all plus 2 per reply segment that came alone; SOCKS4a:
+#   10 in all); the first SOCKS6 one asks TCP_INFO whether its SYN was
+#   deferred (a TFO cookie), the second trusts the deferred-connect hint;
+#   with the hint stale (cookie flushed) and the
 #   proxy's address dropping SYNs, connect() fails within the SYN retry
 #   budget that connect-timeout allows (3.5 s: one retry, 3 s);
 # - write, then exit(3) at once (no close, no read): the bytes reach the
@@ -64,7 +68,7 @@ while True:
 PY
 bg_start target --ns "$NS_B" "$S6_PYTHON" -u "$S6_TMP/target.py" 9000
 wait_for_log 'target ready' "$S6_TMP/target.err" 10 || fail "target did not start"
-start_server --ns "$NS_B" --name srv --socks6 "$B:1080"
+start_server --ns "$NS_B" --name srv --socks6 "$B:1080" --socks4a "$B:1081"
 PROXY=socks6://$B:1080
 
 # ---- write, then exit at once: 3 processes, with tfo-proxy always (the
@@ -96,7 +100,45 @@ for i in 1 2 3; do
 	pass "write and exit $i: the request reached the target"
 done
 
-# ---- the deferred-connect hint: the second connection of a process.
+# ---- system calls per blocking connection, from strace of two in a row.
+# conn_calls FILE N: the calls of connection N (1, 2), from its socket() to
+# its close(), one name per line (the main thread only: the shim's driver
+# thread, if started, is not part of the connection; a call strace shows
+# interrupted and resumed counts once; the allocator's own mmap, munmap,
+# mprotect, brk and madvise, which come and go with heap growth and a
+# sanitizer's runtime, are left out).
+conn_calls()
+{
+	awk -v n="$2" '$2 ~ /^socket\(AF_INET/ && ++k == n { pid = $1 }
+		k == n && $1 == pid && $2 != "<..." && $2 !~ /^(mmap|munmap|mprotect|brk|madvise)\(/ { print }
+		k == n && $1 == pid && $2 ~ /^close\(3\)/ { exit }' "$1" |
+		sed -E 's/^[0-9]+ +([a-z0-9_]+)\(.*/\1/'
+}
+# calls_ok LABEL FILE N MAX EXPECT_HEAD: connection N has at most MAX calls,
+# none of fcntl and getsockopt(SO_TYPE), and begins with EXPECT_HEAD.
+calls_ok()
+{
+	local calls head n
+	calls=$(conn_calls "$2" "$3")
+	n=$(wc -l <<<"$calls")
+	head=$(head -n "$(wc -w <<<"$5")" <<<"$calls" | tr '\n' ' ' | sed 's/ $//')
+	[ "$head" = "$5" ] || fail "$1: the connection began with '$head', not '$5'" "$2"
+	grep -qx fcntl <<<"$calls" && fail "$1: fcntl (the O_NONBLOCK dance) in the connection" "$2"
+	awk -v n="$3" '$2 ~ /^socket\(AF_INET/ { k++ } k == n && /SO_TYPE/ { f = 1 } END { exit !f }' "$2" &&
+		fail "$1: getsockopt(SO_TYPE) in the connection" "$2"
+	[ "$n" -le "$4" ] || fail "$1: $n system calls, more than $4: $(tr '\n' ' ' <<<"$calls")" "$2"
+	pass "$1: $n system calls ($(tr '\n' ' ' <<<"$calls" | sed 's/ $//'))"
+}
+# The SOCKS6 budget: 10 (9 when the target's first bytes came with the
+# replies), plus a poll and a recv for each reply segment that arrived
+# alone (the server sends its Authentication Reply before it has connected
+# to the target).
+s6_budget()
+{
+	local polls
+	polls=$(conn_calls "$1" "$2" | grep -c '^poll$')
+	echo $((10 + 2 * (polls > 1 ? polls - 1 : 0)))
+}
 if command -v strace >/dev/null; then
 	# (LeakSanitizer cannot run under ptrace: s6_wrapped_env turns it off.)
 	run hint ip netns exec "$NS_A" env "${s6_wrapped_env[@]}" strace -f -o "$S6_TMP/hint.strace" \
@@ -105,11 +147,45 @@ if command -v strace >/dev/null; then
 	awk '/connect\(.*htons\(1080\)/ { n++ } n == 2' "$S6_TMP/hint.strace" >"$S6_TMP/second.strace"
 	grep -qE 'connect\(.*htons\(1080\).* = 0$' "$S6_TMP/second.strace" ||
 		fail "the second connect() did not return 0 at once" "$S6_TMP/hint.strace"
-	grep -qE 'TCP_SYNCNT, \[[0-9]+\]' "$S6_TMP/hint.strace" ||
-		fail "no TCP_SYNCNT before the direct connect()" "$S6_TMP/hint.strace"
-	awk '/connect\(.*htons\(1080\)/ { n++ } n == 1 && /socket\(/ { p = 1 } p' "$S6_TMP/hint.strace" |
-		grep -q 'F_SETFL' && fail "the second connection still sets O_NONBLOCK" "$S6_TMP/hint.strace"
-	pass "fresh hint: connect() directly, returns 0 at once, no O_NONBLOCK dance"
+	[ "$(grep -cE 'TCP_SYNCNT, \[[0-9]+\]' "$S6_TMP/hint.strace")" = 2 ] ||
+		fail "not one TCP_SYNCNT before each direct connect()" "$S6_TMP/hint.strace"
+	grep -q 'F_SETFL' "$S6_TMP/hint.strace" && fail "a connection still sets O_NONBLOCK" "$S6_TMP/hint.strace"
+	pass "blocking SOCKS6 connect: connect() directly, returns 0 at once, no O_NONBLOCK dance"
+	grep -qE 'TCP_INFO, "\\2"' "$S6_TMP/hint.strace" ||
+		fail "the first connect() did not find its SYN deferred (TCP_INFO: SYN-SENT)" "$S6_TMP/hint.strace"
+	grep -q 'TCP_INFO' "$S6_TMP/second.strace" &&
+		fail "the second connect() asked TCP_INFO despite a fresh hint" "$S6_TMP/hint.strace"
+	pass "deferred SYN: asked once (TCP_INFO), then the hint serves"
+	# The first connection also starts the process's driver thread and
+	# opens the session store: its head only.
+	calls_ok "SOCKS6, first connection (with the shim's start-up)" "$S6_TMP/hint.strace" 1 999 \
+		"socket setsockopt setsockopt connect getsockopt"
+
+	# The benchmark's case, without the delay line (connections a few
+	# microseconds apart, so the driver thread is not woken for each): a
+	# proxy with a token window, so the program's first write rides in
+	# the SYN. Connection 1 is cold, 2 learns that its SYN was deferred,
+	# 3 and 4 trust the hint.
+	start_server --ns "$NS_B" --name srvtok --socks6 "$B:1082" --token-window 64
+	run s6calls ip netns exec "$NS_B" env "${s6_wrapped_env[@]}" strace -f -o "$S6_TMP/s6.strace" \
+		"$S6_BIN" -q -p "socks6://$B:1082" "$TT" -n 4 $B 9000
+	expect_rc 0 "four blocking SOCKS6 connections"
+	for i in 3 4; do
+		calls_ok "SOCKS6, connection $i" "$S6_TMP/s6.strace" $i "$(s6_budget "$S6_TMP/s6.strace" $i)" \
+			"socket setsockopt setsockopt connect sendto poll recvfrom"
+	done
+
+	run s4calls ip netns exec "$NS_B" env "${s6_wrapped_env[@]}" strace -f -o "$S6_TMP/s4.strace" \
+		"$S6_BIN" -q -p "socks4a://$B:1081" "$TT" -n 3 $B 9000
+	expect_rc 0 "three blocking SOCKS4a connections"
+	for i in 2 3; do
+		calls_ok "SOCKS4a, connection $i" "$S6_TMP/s4.strace" $i 10 \
+			"socket setsockopt connect sendto poll recvfrom write"
+	done
+	grep -qE 'connect\(.*htons\(1081\).* = 0$' "$S6_TMP/s4.strace" &&
+		grep -qE 'setsockopt\(3, SOL_TCP, TCP_SYNCNT' "$S6_TMP/s4.strace" ||
+		fail "SOCKS4a: no blocking connect() bounded by TCP_SYNCNT" "$S6_TMP/s4.strace"
+	pass "SOCKS4a: blocking connect() to the proxy bounded by TCP_SYNCNT"
 fi
 
 # stale.py HOST PORT FLAG: connect once (hint set), wait for FLAG to appear,

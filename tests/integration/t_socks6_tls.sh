@@ -12,7 +12,8 @@
 # as the errno of the read; sessions shared by programs and torn down at
 # exit; the engine killed under a running program; a second user gets its
 # own engine, and an engine refuses a header without its user's secret; the
-# preload library links no OpenSSL.
+# preload library links no OpenSSL; tfo-proxy auto/always/never honoured
+# by the engine's TCP to the proxy.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/tls_lib.sh"
 
@@ -388,4 +389,56 @@ expect_out '^errno 111$' "engine cannot start: ECONNREFUSED"
 expect_err 'engine: cannot start /nonexistent/socks6ify-engine' "engine cannot start: logged"
 
 stop_engines
+
+# ---- tfo-proxy: the engine's TCP to the proxy follows it. In a namespace
+# with TCP Fast Open on both sides, with its own runtime directory (so its
+# own engine, started inside it): auto and always put the ClientHello in
+# the SYN once a cookie is cached (the server logs syn=data), never does not
+# (syn=plain), and auto does again afterwards: the cookie was there.
+if netns_loopback 2>/dev/null && ip netns exec "$NS_L" sysctl -qw net.ipv4.tcp_fastopen=3; then
+	TFO_RUN=$S6_TMP/run-tfo
+	mkdir -m 0700 "$TFO_RUN"
+	start_server --ns "$NS_L" --name tfosrv -v --socks6-tls 127.0.0.1:0 \
+		--cert "$PKI/server.pem" --key "$PKI/server.key"
+	bg_start tfoweb --ns "$NS_L" "$S6_PYTHON" -m http.server 0 --bind 127.0.0.1 --directory "$S6_TMP"
+	wait_for_log 'Serving HTTP on 127.0.0.1 port [0-9]+' "$S6_TMP/tfoweb.out" 10 ||
+		fail "web server in the namespace did not start"
+	TWPORT=$(sed -nE 's/.*port ([0-9]+).*/\1/p' "$S6_TMP/tfoweb.out" | head -n 1)
+	TPROBE='import socket, sys
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=15)
+s.sendall(b"GET /index.html HTTP/1.0\r\n\r\n")
+print("connected" if s.recv(100) else "eof")'
+	tfo_run() { # NAME MODE: one connection under tfo-proxy MODE; TFO_SYN: the server's syn= word
+		local c n
+		c=$(tconf "tfo-$1" "$S6_SERVER_PORT" "tfo-proxy $2")
+		n=$(grep -c ' tls=' "$S6_SERVER_LOG")
+		run "tfo-$1" ip netns exec "$NS_L" env XDG_RUNTIME_DIR="$TFO_RUN" \
+			SOCKS6IFY_ENGINE="$ENGINE" "${s6_wrapped_env[@]}" timeout 30 "$S6_BIN" -f "$c" \
+			"$S6_PYTHON" -c "$TPROBE" "$TWPORT"
+		expect_out '^connected$' "tfo-proxy $2 ($1): connected"
+		for _ in $(seq 50); do
+			[ "$(grep -c ' tls=' "$S6_SERVER_LOG")" -gt "$n" ] && break
+			sleep 0.1
+		done
+		TFO_SYN=$(grep ' tls=' "$S6_SERVER_LOG" | tail -n 1 | sed -nE 's/.* syn=([a-z]+) .*/\1/p')
+	}
+	tfo_run first auto
+	[ "$TFO_SYN" = plain ] || fail "tfo-proxy auto: the first SYN (no cookie yet) carried data" "$S6_SERVER_LOG"
+	tfo_run auto auto
+	[ "$TFO_SYN" = data ] || fail "tfo-proxy auto: the ClientHello did not ride in the SYN" "$S6_SERVER_LOG"
+	pass "tfo-proxy auto: the engine's ClientHello rides in the SYN (syn=data)"
+	tfo_run never never
+	[ "$TFO_SYN" = plain ] || fail "tfo-proxy never: the engine used TCP Fast Open" "$S6_SERVER_LOG"
+	grep -q 'no TCP Fast Open (tfo-proxy never)' "$TFO_RUN/socks6ify/engine.log" ||
+		fail "tfo-proxy never: not in the engine's log" "$TFO_RUN/socks6ify/engine.log"
+	pass "tfo-proxy never: no TCP Fast Open to the proxy (syn=plain, engine log says so)"
+	tfo_run always always
+	[ "$TFO_SYN" = data ] || fail "tfo-proxy always: no data in the SYN" "$S6_SERVER_LOG"
+	tfo_run again auto
+	[ "$TFO_SYN" = data ] || fail "tfo-proxy auto after never: no data in the SYN" "$S6_SERVER_LOG"
+	pass "tfo-proxy always and auto again: syn=data (the cookie was there all along)"
+	kill -TERM "$(awk '{print $5}' "$TFO_RUN/socks6ify/engine.port" 2>/dev/null)" 2>/dev/null
+else
+	echo "# tfo-proxy part left out: needs network namespaces"
+fi
 finish

@@ -106,6 +106,11 @@ START_TEST(test_encode_invalid)
 	fill(&c);
 	memset(c.tmpl, 'a', sizeof c.tmpl); /* no NUL within the limit */
 	ck_assert_int_eq(s6_eng_cip_encode(&c, buf, sizeof buf, &len), S6_ERR_INVALID_ARG);
+	/* Seen writing fuzz_engine_cip: a user-less password was encoded into a
+	 * record the parser refuses. */
+	fill(&c);
+	c.user[0] = '\0';
+	ck_assert_int_eq(s6_eng_cip_encode(&c, buf, sizeof buf, &len), S6_ERR_INVALID_ARG);
 }
 END_TEST
 
@@ -189,7 +194,7 @@ START_TEST(test_hdr_flag)
 	ck_assert_int_eq(s6_eng_hdr_encode(&h, buf, sizeof buf, &len), S6_OK);
 	ck_assert_int_eq(s6_eng_hdr_parse(buf, len, &out, &used, &need), S6_OK);
 	ck_assert(!out.cip);
-	buf[5] = 0x04; /* still unknown */
+	buf[5] = 0x08; /* still unknown */
 	ck_assert_int_eq(s6_eng_hdr_parse(buf, len, &out, &used, &need), S6_ERR_MALFORMED);
 }
 END_TEST

@@ -173,6 +173,30 @@ START_TEST(test_status_oversized)
 }
 END_TEST
 
+/* Each flag travels alone: the bits are not confused with one another. */
+START_TEST(test_hdr_flags)
+{
+	static uint8_t buf[S6_ENG_HDR_MAX];
+	s6_eng_hdr h, out;
+	size_t len, used = 0, need = 0;
+
+	fill_hdr(&h);
+	h.verify = false;
+	h.no_tfo = true;
+	ck_assert_int_eq(s6_eng_hdr_encode(&h, buf, sizeof buf, &len), S6_OK);
+	ck_assert_uint_eq(buf[5], S6_ENG_FLAG_NO_TFO);
+	ck_assert_int_eq(s6_eng_hdr_parse(buf, len, &out, &used, &need), S6_OK);
+	ck_assert(out.no_tfo && !out.verify && !out.cip);
+	h.no_tfo = false;
+	h.cip = true;
+	ck_assert_int_eq(s6_eng_hdr_encode(&h, buf, sizeof buf, &len), S6_OK);
+	ck_assert_int_eq(s6_eng_hdr_parse(buf, len, &out, &used, &need), S6_OK);
+	ck_assert(!out.no_tfo && out.cip);
+	buf[5] = 0x08; /* the next bit is still unknown */
+	ck_assert_int_eq(s6_eng_hdr_parse(buf, len, &out, &used, &need), S6_ERR_MALFORMED);
+}
+END_TEST
+
 START_TEST(test_secret_equal)
 {
 	uint8_t a[S6_ENG_SECRET_LEN] = {1}, b[S6_ENG_SECRET_LEN] = {1};
@@ -191,6 +215,7 @@ int main(void)
 	tcase_add_test(tc, test_hdr_roundtrip);
 	tcase_add_test(tc, test_hdr_truncated);
 	tcase_add_test(tc, test_hdr_bad);
+	tcase_add_test(tc, test_hdr_flags);
 	tcase_add_test(tc, test_hdr_encode_limits);
 	tcase_add_test(tc, test_status);
 	tcase_add_test(tc, test_status_oversized);

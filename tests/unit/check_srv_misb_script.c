@@ -120,6 +120,47 @@ START_TEST(inline_form)
 }
 END_TEST
 
+/* The CONNECT-IP helpers: the 101 head and capsules framed with minimal
+ * varints, for CONNECT-IP only; plain bytes for every flavour. */
+START_TEST(cip_helpers)
+{
+	static const char head[] = "HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\n"
+				   "Upgrade: connect-ip\r\nCapsule-Protocol: ?1\r\n\r\n";
+	uint8_t big[2 + 2 + 64];
+	srv_misb_script s;
+	char why[256], text[300];
+
+	ck_assert_msg(srv_misb_load("inline:expect request; send http-101; send capsule 1 00 04 "
+				    "0a 63 00 07 20; send capsule 16773376; send 40 01",
+				    &s, why, sizeof why), "%s", why);
+	ck_assert(s.cip_only && !s.s6_only);
+	expect_bytes(&s, 1, SRV_MISB_CIP, (const uint8_t *)head, sizeof head - 1);
+	ck_assert(!s.steps[1].bytes[SRV_MISB_S6].valid && !s.steps[1].bytes[SRV_MISB_S4].valid);
+	expect_bytes(&s, 2, SRV_MISB_CIP,
+		     (const uint8_t *)"\x01\x07\x00\x04\x0a\x63\x00\x07\x20", 9);
+	expect_bytes(&s, 3, SRV_MISB_CIP, (const uint8_t *)"\x80\xff\xf1\x00\x00", 5);
+	expect_bytes(&s, 4, SRV_MISB_CIP, (const uint8_t *)"\x40\x01", 2);
+	expect_bytes(&s, 4, SRV_MISB_S6, (const uint8_t *)"\x40\x01", 2);
+	srv_misb_free(&s);
+	/* A 64-byte payload: the length takes two bytes. */
+	strcpy(text, "send capsule 3");
+	for (int i = 0; i < 64; i++)
+		strcat(text, " ab");
+	ck_assert_msg(parse(text, &s, why, sizeof why), "%s", why);
+	big[0] = 3;
+	big[1] = 0x40;
+	big[2] = 64;
+	memset(big + 3, 0xab, 64);
+	expect_bytes(&s, 0, SRV_MISB_CIP, big, 67);
+	srv_misb_free(&s);
+	ck_assert(!parse("send capsule\n", &s, why, sizeof why));
+	ck_assert_str_eq(why, "t:1: send capsule: a type (decimal) expected");
+	ck_assert(!parse("send capsule 1 0\n", &s, why, sizeof why));
+	ck_assert(!parse("send http-101 00\n", &s, why, sizeof why));
+	ck_assert_str_eq(why, "t:1: send http-101 takes no argument");
+}
+END_TEST
+
 /* Each malformed script fails with "t:LINE: ..." naming the problem. */
 START_TEST(malformed)
 {
@@ -245,6 +286,7 @@ static Suite *misb_suite(void)
 	tcase_add_test(tc, all_steps);
 	tcase_add_test(tc, helpers);
 	tcase_add_test(tc, inline_form);
+	tcase_add_test(tc, cip_helpers);
 	tcase_add_test(tc, malformed);
 	tcase_add_test(tc, limits);
 	tcase_add_test(tc, files);
