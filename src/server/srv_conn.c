@@ -156,7 +156,7 @@ static void client_event(srv_watch *w, uint32_t events)
 		linger_step(c);
 		return;
 	}
-	if (!client_read(c) || !client_flush(c))
+	if (!client_read(c) || (!c->hold_down && !client_flush(c)))
 		return;
 	update_client(c);
 }

@@ -158,6 +158,30 @@ run v5 ip netns exec "$NS_C" timeout 20 "$S6_PYTHON" "$S6_TMP/v5.py" "$P_ADDR" $
 expect_rc 0 "version 5 request: the server closes"
 expect_out '^answer=06$' "version 5 request: one-byte version mismatch reply"
 
+# ---- both replies in one segment: the Authentication Reply of a CONNECT
+# waits for the Operation Reply (srv_conn_hold), so a client wakes once.
+# The target is dialled after the request is read, so a server that wrote
+# the Authentication Reply at once would show it alone to the first recv.
+cat >"$S6_TMP/onewrite.py" <<'EOF2'
+import select, socket, struct, sys
+proxy, port, target, tport = sys.argv[1], int(sys.argv[2]), sys.argv[3], int(sys.argv[4])
+split = 0
+for i in range(5):
+    s = socket.create_connection((proxy, port), timeout=10)
+    s.sendall(bytes([6, 1, 0, 0]) + struct.pack(">H", tport) + bytes([0, 1]) +
+              socket.inet_aton(target))
+    select.select([s], [], [], 10)
+    first = s.recv(4096)
+    auth_len = 4 + struct.unpack(">H", first[2:4])[0] if len(first) >= 4 else 0
+    if len(first) <= auth_len or first[0] != 6 or first[1] != 0:
+        split += 1
+    s.close()
+print("split=%d" % split)
+EOF2
+run onewrite ip netns exec "$NS_C" timeout 30 "$S6_PYTHON" "$S6_TMP/onewrite.py" "$P_ADDR" $OPEN_PORT "$W_ADDR" "$W_PORT"
+expect_rc 0 "CONNECT replies: client ran"
+expect_out '^split=0$' "CONNECT: Authentication and Operation Reply arrive in one segment (5 of 5)"
+
 # ---- BIND: the client asks for the proxy's address on the web side (the
 # draft: BIND's address is the desired bind address); a host in the web
 # namespace connects to what the first reply names; the second reply names
