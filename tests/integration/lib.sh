@@ -118,6 +118,21 @@ require_cmd()
 	done
 }
 
+# require_cip_engine: the CONNECT-IP scripts' common start: the engine and
+# a server with --connect-ip built, python3; exports SOCKS6IFY_ENGINE and
+# sets ENGINE and ELOG (the engine's log).
+require_cip_engine()
+{
+	require_netns
+	ENGINE=$S6_BUILDDIR/src/engine/socks6ify-engine
+	require_built "$S6_BIN" "$S6_SERVER_BIN" "$ENGINE"
+	[ -x "$S6_PYTHON" ] || skip "needs python3"
+	"$S6_SERVER_BIN" --help 2>&1 | grep -q -- '--connect-ip ' ||
+		skip "socks6ify-server has no --connect-ip"
+	export SOCKS6IFY_ENGINE=$ENGINE
+	ELOG=$XDG_RUNTIME_DIR/socks6ify/engine.log
+}
+
 require_netns()
 {
 	require_root

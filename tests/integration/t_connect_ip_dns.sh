@@ -9,13 +9,7 @@
 # A name without CNAME gets an empty list.
 . "$(dirname "$0")/lib.sh"
 
-require_netns
-ENGINE=$S6_BUILDDIR/src/engine/socks6ify-engine
-require_built "$S6_BIN" "$S6_SERVER_BIN" "$ENGINE"
-[ -x "$S6_PYTHON" ] || skip "needs python3"
-"$S6_SERVER_BIN" --help 2>&1 | grep -q -- '--connect-ip ' || skip "socks6ify-server has no --connect-ip"
-export SOCKS6IFY_ENGINE=$ENGINE
-ELOG=$XDG_RUNTIME_DIR/socks6ify/engine.log
+require_cip_engine
 
 NS=s6cipd-$$
 s6_ns_add "$NS"

@@ -12,13 +12,7 @@
 # target still works beside them.
 . "$(dirname "$0")/lib.sh"
 
-require_netns
-ENGINE=$S6_BUILDDIR/src/engine/socks6ify-engine
-require_built "$S6_BIN" "$S6_SERVER_BIN" "$ENGINE"
-[ -x "$S6_PYTHON" ] || skip "needs python3"
-"$S6_SERVER_BIN" --help 2>&1 | grep -q -- '--connect-ip ' || skip "socks6ify-server has no --connect-ip"
-export SOCKS6IFY_ENGINE=$ENGINE
-ELOG=$XDG_RUNTIME_DIR/socks6ify/engine.log
+require_cip_engine
 
 NS=s6cipi-$$
 s6_ns_add "$NS"

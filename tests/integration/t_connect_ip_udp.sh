@@ -19,14 +19,8 @@
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/tls_lib.sh"
 
-require_netns
-ENGINE=$S6_BUILDDIR/src/engine/socks6ify-engine
-require_built "$S6_BIN" "$S6_SERVER_BIN" "$ENGINE"
-[ -x "$S6_PYTHON" ] || skip "needs python3"
+require_cip_engine
 require_cmd dig openssl
-"$S6_SERVER_BIN" --help 2>&1 | grep -q -- '--connect-ip ' || skip "socks6ify-server has no --connect-ip"
-export SOCKS6IFY_ENGINE=$ENGINE
-ELOG=$XDG_RUNTIME_DIR/socks6ify/engine.log
 track_log "$ELOG"
 
 netns_setup
