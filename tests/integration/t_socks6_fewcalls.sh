@@ -40,33 +40,7 @@ ip -n "$NS_A" addr add $A peer $B dev s6f0 && ip -n "$NS_A" link set s6f0 up &&
 	ip -n "$NS_B" addr add $B peer $A dev s6f1 && ip -n "$NS_B" link set s6f1 up ||
 	fail "cannot address the delay line"
 
-cat >"$S6_TMP/target.py" <<'PY'
-import socket, sys, threading
-l = socket.socket()
-l.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-l.setsockopt(socket.IPPROTO_TCP, socket.TCP_FASTOPEN, 16)
-l.bind(("0.0.0.0", int(sys.argv[1])))
-l.listen(64)
-print("target ready", file=sys.stderr, flush=True)
-def serve(c):
-    c.settimeout(10)
-    data = b""
-    while b"\r\n\r\n" not in data:
-        chunk = c.recv(4096)
-        if not chunk:
-            break
-        data += chunk
-    print("got " + data[:12].decode("ascii", "replace").replace("\r\n", "|"), flush=True)
-    try:
-        c.sendall(b"HTTP/1.0 200 OK\r\n\r\nhi\n")
-    except OSError:
-        pass
-    c.close()
-while True:
-    c, _ = l.accept()
-    threading.Thread(target=serve, args=(c,), daemon=True).start()
-PY
-bg_start target --ns "$NS_B" "$S6_PYTHON" -u "$S6_TMP/target.py" 9000
+bg_start target --ns "$NS_B" "$S6_PYTHON" -u "$S6_SRCDIR/tests/integration/tfo_target.py" 9000
 wait_for_log 'target ready' "$S6_TMP/target.err" 10 || fail "target did not start"
 start_server --ns "$NS_B" --name srv --socks6 "$B:1080" --socks4a "$B:1081"
 PROXY=socks6://$B:1080
