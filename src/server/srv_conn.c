@@ -77,24 +77,31 @@ static void update_client(srv_conn *c)
 		srv_conn_close(c);
 }
 
-/* Read what the client sent; in HANDSHAKE let the protocol look at it.
- * False when the connection is gone or has left these two phases. */
-static bool client_read(srv_conn *c)
+ssize_t srv_conn_read_client(srv_conn *c)
 {
 	ssize_t n;
 
 	if (c->client_eof || srv_buf_room(&c->up) == 0)
-		return true;
+		return 0;
 	n = srv_buf_read(&c->up, c->client.fd);
 	if (n < 0 && srv_errno_transient(errno))
-		return true;
+		return 0;
+	if (n == 0)
+		c->client_eof = true;
+	return n;
+}
+
+/* Read what the client sent; in HANDSHAKE let the protocol look at it.
+ * False when the connection is gone or has left these two phases. */
+static bool client_read(srv_conn *c)
+{
+	ssize_t n = srv_conn_read_client(c);
+
 	if (n < 0) {
 		s6_log(S6_LOG_DEBUG, "%s: %s", c->peer_str, strerror(errno));
 		srv_conn_close(c);
 		return false;
 	}
-	if (n == 0)
-		c->client_eof = true;
 	if (c->phase != SRV_HANDSHAKE)
 		return true;
 	if (n > 0)

@@ -117,6 +117,10 @@ void srv_conn_close_all(srv_server *s);
 void srv_conn_handshake_done(srv_conn *c);
 /* Queue bytes for the client (replies). False when they do not fit. */
 bool srv_conn_send(srv_conn *c, const void *p, size_t n);
+/* Read what the client sent into c->up: the bytes read, 0 when nothing
+ * new (EOF, which sets client_eof; nothing to read now; no room), -1 with
+ * errno on an error, which the caller turns into its own end. */
+ssize_t srv_conn_read_client(srv_conn *c);
 /* Keep queued replies back (true) until the next reply is queued
  * (false): a handler that knows a second reply follows soon sends both in
  * one segment, so the client wakes once. A refusal or the relay always

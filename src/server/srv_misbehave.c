@@ -85,20 +85,12 @@ static size_t unseen(const srv_conn *c)
 static bool read_input(srv_conn *c)
 {
 	misb_state *st = c->state;
-	ssize_t n;
 
-	if (c->client_eof || srv_buf_room(&c->up) == 0)
-		return true;
-	n = srv_buf_read(&c->up, c->client.fd);
-	if (n < 0 && srv_errno_transient(errno))
-		return true;
-	if (n < 0) {
+	if (srv_conn_read_client(c) < 0) {
 		finish_log(c, strerror(errno));
 		srv_conn_close(c);
 		return false;
 	}
-	if (n == 0)
-		c->client_eof = true;
 	if (st->mode != RUNNING)
 		srv_buf_clear(&c->up);
 	return true;

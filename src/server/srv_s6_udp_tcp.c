@@ -85,21 +85,13 @@ static bool stream_input(srv_s6udp *u)
 
 static bool stream_read(srv_s6udp *u)
 {
-	srv_conn *c = u->c;
-	ssize_t n;
+	ssize_t n = srv_conn_read_client(u->c);
 
-	if (c->client_eof || srv_buf_room(&c->up) == 0)
-		return true;
-	n = srv_buf_read(&c->up, c->client.fd);
-	if (n < 0 && srv_errno_transient(errno))
-		return true;
 	if (n < 0) {
 		s6udp_end(u, strerror(errno));
 		return false;
 	}
-	if (n == 0)
-		c->client_eof = true;
-	else
+	if (n > 0)
 		s6udp_touch(u);
 	return true;
 }
