@@ -13,9 +13,11 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
+#include <openssl/err.h>
 #include <openssl/ssl.h>
 #include "eng.h"
 #include "eng_cip.h"
+#include "eng_rx.h"
 #include "s6_handshake.h"
 
 #define ENG_BUF 16384
@@ -181,8 +183,20 @@ struct eng_relay_st {
 	bool c_eof, p_eof, up_shut, down_shut;
 	bool c_rd_blocked, c_wr_blocked;
 	bool ssl_rd_wants, ssl_wr_wants; /* POLLIN / POLLOUT on pfd */
+	struct eng_rx rx;                /* who decrypts the proxy's records */
 	uint8_t up_b[ENG_RELAY_UP], down_b[ENG_RELAY_DOWN];
 };
+
+/* An SSL_read error that is only the stream's end without close_notify
+ * (OpenSSL 3 reports it as an error of its own, older ones as a system
+ * call error with nothing queued). */
+static bool eng_ssl_eof(void)
+{
+	unsigned long e = ERR_peek_error();
+
+	ERR_clear_error();
+	return e == 0 || ERR_GET_REASON(e) == SSL_R_UNEXPECTED_EOF_WHILE_READING;
+}
 
 /* false: the connection is broken. */
 static bool eng_ssl_result(struct eng_relay_st *r, int n, bool *progress)
@@ -235,30 +249,66 @@ static bool eng_up(struct eng_relay_st *r, bool *progress)
 	return true;
 }
 
+/* The engine's own reading (eng_rx.h) into the free end of down. */
+static bool eng_down_own(struct eng_relay_st *r, bool *progress)
+{
+	struct eng_buf *d = &r->down;
+	struct eng_rx_res res = {0};
+	size_t got = 0;
+	bool ok = eng_rx_fill(&r->rx, r->ssl, r->pfd, d->b + d->off + d->len,
+			      d->cap - d->off - d->len, &got, &res);
+
+	d->len += got;
+	*progress |= res.progress || got > 0;
+	r->p_eof |= res.eof;
+	r->ssl_rd_wants |= res.want_read;
+	return ok;
+}
+
 /* Records while they come and there is room (OpenSSL may hold several
- * read ahead: WANT_READ, and only then a poll, says it holds none). */
-static void eng_down_fill(struct eng_relay_st *r, bool *progress)
+ * read ahead: WANT_READ, and only then a poll, says it holds none).
+ * False: the connection is broken. */
+static bool eng_down_fill(struct eng_relay_st *r, bool *progress)
 {
 	struct eng_buf *d = &r->down;
 
 	if (d->len == 0)
 		d->off = 0;
 	while (!r->p_eof && !r->ssl_rd_wants && d->off + d->len < d->cap) {
-		int n = SSL_read(r->ssl, d->b + d->off + d->len, (int)(d->cap - d->off - d->len));
+		size_t room = d->cap - d->off - d->len, got = 0;
+		int n;
+
+		if (r->rx.mode == ENG_RX_ARMING) {
+			n = eng_rx_take(&r->rx, r->ssl, r->pfd, d->b + d->off + d->len, room, &got);
+			if (n < 0)
+				return false;
+			d->len += got;
+			*progress |= n > 0;
+		}
+		if (r->rx.mode == ENG_RX_OWN)
+			return eng_down_own(r, progress);
+		n = SSL_read(r->ssl, d->b + d->off + d->len, (int)room);
 		if (n <= 0) {
-			/* A proxy that closes without close_notify ends it too. */
-			if (!eng_ssl_result(r, n, progress))
+			/* A proxy that closes without close_notify ends it too;
+			 * a bad record or a fatal alert breaks the connection. */
+			if (!eng_ssl_result(r, n, progress)) {
+				if (!eng_ssl_eof())
+					return false;
 				r->p_eof = *progress = true;
-			return;
+			}
+			return true;
 		}
 		d->len += (size_t)n;
 		*progress = true;
+		eng_rx_count(&r->rx, r->ssl, (size_t)n);
 	}
+	return true;
 }
 
 static bool eng_down(struct eng_relay_st *r, bool *progress)
 {
-	eng_down_fill(r, progress);
+	if (!eng_down_fill(r, progress))
+		return false;
 	if (r->down.len && !r->c_wr_blocked) {
 		ssize_t n = send(r->cfd, r->down.b + r->down.off, r->down.len,
 				 MSG_DONTWAIT | MSG_NOSIGNAL);
@@ -321,6 +371,7 @@ void eng_relay(int cfd, SSL *ssl, int pfd)
 	r->ssl = ssl;
 	r->up = (struct eng_buf){.b = r->up_b, .cap = sizeof r->up_b};
 	r->down = (struct eng_buf){.b = r->down_b, .cap = sizeof r->down_b};
+	eng_rx_init(&r->rx);
 	fcntl(pfd, F_SETFL, fcntl(pfd, F_GETFL) | O_NONBLOCK);
 	while (!(r->up_shut && r->down_shut)) {
 		bool progress = false;
@@ -329,5 +380,13 @@ void eng_relay(int cfd, SSL *ssl, int pfd)
 		if (!progress && !eng_wait(r))
 			break;
 	}
+	/* Broken, not ended (a bad record, a fatal alert, an error): the
+	 * program must not take what it got for the whole stream, so its
+	 * connection is reset rather than closed. */
+	if (!(r->up_shut && r->down_shut)) {
+		struct linger rst = {.l_onoff = 1, .l_linger = 0};
+		setsockopt(cfd, SOL_SOCKET, SO_LINGER, &rst, sizeof rst);
+	}
+	eng_rx_free(&r->rx);
 	free(r);
 }

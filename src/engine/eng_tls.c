@@ -11,6 +11,7 @@
 #include <netinet/tcp.h>
 #include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/time.h>
@@ -20,6 +21,7 @@
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 #include "eng.h"
+#include "s6_tls13_track.h"
 
 #define ENG_CTX_MAX 16
 #define ENG_READ_AHEAD (64 * 1024)
@@ -92,6 +94,11 @@ static SSL_CTX *eng_ctx_new(const s6_eng_hdr *h, char *why, size_t whylen)
 	SSL_CTX_set_default_read_buffer_len(ctx, ENG_READ_AHEAD);
 	SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_CLIENT | SSL_SESS_CACHE_NO_INTERNAL_STORE);
 	SSL_CTX_sess_set_new_cb(ctx, eng_new_session);
+	/* The relay may read the proxy's records itself later (eng_rx.h). */
+	if (!s6_tls13_track_ctx(ctx)) {
+		SSL_CTX_free(ctx);
+		return NULL;
+	}
 	return ctx;
 }
 
@@ -99,6 +106,28 @@ static bool eng_ctx_match(const struct eng_ctx *e, const s6_eng_hdr *h)
 {
 	return e->ctx && e->port == h->port && e->verify == h->verify &&
 	       strcmp(e->host, h->host) == 0 && strcmp(e->ca_file, h->ca_file) == 0;
+}
+
+/* Its tracker (s6_tls13_track.h) lives as long as ssl: eng_tls_close. */
+static bool eng_ssl_track(SSL *ssl)
+{
+	s6_tls13_track *t = malloc(sizeof *t);
+
+	if (t && s6_tls13_track_attach(ssl, t, false))
+		return true;
+	free(t);
+	return false;
+}
+
+static void eng_ssl_free(SSL *ssl)
+{
+	s6_tls13_track *t = ssl ? s6_tls13_track_of(ssl) : NULL;
+
+	SSL_free(ssl);
+	if (t) {
+		OPENSSL_cleanse(t, sizeof *t);
+		free(t);
+	}
 }
 
 /* The SSL for h, with the proxy's last session when there is one. */
@@ -128,6 +157,10 @@ static SSL *eng_ssl_new(const s6_eng_hdr *h, char *why, size_t whylen)
 	}
 	e->used = ++eng_ctx_clock;
 	ssl = SSL_new(e->ctx);
+	if (ssl && !eng_ssl_track(ssl)) {
+		SSL_free(ssl);
+		ssl = NULL;
+	}
 	if (ssl && e->sess && SSL_SESSION_is_resumable(e->sess)) {
 		/* Each connection resumes from its own copy (see eng_new_session). */
 		SSL_SESSION *copy = SSL_SESSION_dup(e->sess);
@@ -376,7 +409,7 @@ SSL *eng_tls_open(const s6_eng_hdr *h, const uint8_t *early, size_t early_len,
 	return ssl;
 fail:
 	eng_log("proxy %s:%u: %s", h->host, h->port, why);
-	SSL_free(ssl);
+	eng_ssl_free(ssl);
 	if (fd >= 0)
 		close(fd);
 	return NULL;
@@ -390,6 +423,6 @@ void eng_tls_close(SSL *ssl, int pfd)
 	 * eng_new_session): a fatal alert during the connection cannot mark
 	 * it either, and the next connection still resumes. */
 	SSL_set_shutdown(ssl, SSL_SENT_SHUTDOWN | SSL_RECEIVED_SHUTDOWN);
-	SSL_free(ssl);
+	eng_ssl_free(ssl);
 	close(pfd);
 }

@@ -72,6 +72,7 @@ void srv_tls_front_close(srv_tls_conn *tc)
 	if (tc->counted)
 		t->n_handshaking--;
 	srv_tls_direct_close(tc);
+	srv_tls_seal_end(tc);
 	srv_timer_stop(l, &tc->deadline);
 	srv_timer_stop(l, &tc->again);
 	srv_watch_close(l, &tc->net);
@@ -315,6 +316,9 @@ static bool front_setup(srv_tls_conn *tc, int fd, const struct sockaddr *peer)
 	tc->ssl = SSL_new(tc->t->ctx);
 	if (!tc->ssl || !srv_tls_wire_attach(tc, fd))
 		return false;
+	/* Without a tracker the records simply stay with OpenSSL. */
+	if (!s6_tls13_track_attach(tc->ssl, &tc->track, true))
+		tc->seal_off = true;
 	SSL_set_accept_state(tc->ssl);
 	return true;
 }

@@ -13,6 +13,7 @@
 #include <openssl/err.h>
 #include <openssl/pem.h>
 
+#include "s6_log.h"
 #include "srv_tls_int.h"
 #include "srv_tls_util.h"
 
@@ -95,6 +96,10 @@ static bool configure(SSL_CTX *ctx, char *why, size_t whylen)
 	if (SSL_CTX_set_max_early_data(ctx, SRV_TLS_MAX_EARLY) != 1 ||
 	    SSL_CTX_set_recv_max_early_data(ctx, SRV_TLS_MAX_EARLY) != 1)
 		return ssl_why("early data", why, whylen);
+	/* The traffic secrets, for the fronts that seal a direct CONNECT's
+	 * records themselves (srv_tls_seal.c); without them OpenSSL does. */
+	if (!s6_tls13_track_ctx(ctx))
+		s6_log(S6_LOG_DEBUG, "tls: no key log callback: OpenSSL seals every record");
 	return true;
 }
 

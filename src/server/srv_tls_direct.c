@@ -6,7 +6,9 @@
  * own buffers and what is still in the pair, closes the pair, and from
  * then on its pump (srv_tls_pump.c) moves bytes between SSL_read/SSL_write
  * and the target: every byte crosses one socket less (a copy, two system
- * calls and a wake-up of a second connection). What the SOCKS6
+ * calls and a wake-up of a second connection); towards the client the
+ * front then seals the records itself (srv_tls_seal.c), sparing OpenSSL's
+ * two copies of each byte. What the SOCKS6
  * connection's relay did comes along: the idle timeout and its log line,
  * the count of open connections, and a target that fails or times out
  * ends in a close_notify to the client, as the closed pair did. */

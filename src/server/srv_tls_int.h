@@ -10,6 +10,7 @@
 
 #include <openssl/ssl.h>
 
+#include "s6_tls13_track.h"
 #include "srv_relay.h"
 #include "srv_tls.h"
 
@@ -55,7 +56,17 @@ typedef struct srv_tls_conn {
 	srv_watch net, plain;
 	srv_timer deadline, again;
 	srv_buf up, down;         /* client -> SOCKS6, SOCKS6 -> client */
-	srv_buf wire;             /* ciphertext OpenSSL wrote, not yet sent */
+	srv_buf wire;             /* ciphertext (OpenSSL's or sealed here), not yet sent */
+	/* A direct CONNECT's records towards the client are sealed by the
+	 * front itself once it could take the write direction over
+	 * (srv_tls_seal.c); OpenSSL keeps the read direction. */
+	s6_tls13_track track;     /* the write secret and record count */
+	s6_tls13_dir seal;        /* keyed while sealing */
+	bool sealing;
+	bool seal_off;            /* the take-over failed: OpenSSL writes */
+	bool wire_short;          /* OpenSSL holds bytes the wire buffer refused */
+	uint64_t sealed;          /* records sealed here */
+	uint64_t dropped;         /* bytes OpenSSL wrote after the take-over */
 	struct sockaddr_storage peer, local;
 	char peer_str[S6_ADDR_STR_MAX];
 	char why[160];
@@ -89,6 +100,19 @@ bool srv_tls_wire_attach(srv_tls_conn *tc, int fd);
 /* One send of the wire buffer: true when bytes left; a broken socket
  * fails the front. */
 bool srv_tls_flush(srv_tls_conn *tc);
+
+/* srv_tls_seal.c: the write direction of a direct CONNECT without
+ * OpenSSL. Take it over when that is possible now (direct, OPEN, no
+ * record held back in OpenSSL); a failure leaves it to OpenSSL for good. */
+void srv_tls_seal_try(srv_tls_conn *tc);
+/* Answer a KeyUpdate the client asked for, then seal what down holds
+ * into the wire buffer: full records only, as many as fit. True when
+ * something moved. */
+bool srv_tls_seal_write(srv_tls_conn *tc);
+/* The close_notify: false while the wire buffer has no room for it. */
+bool srv_tls_seal_close(srv_tls_conn *tc);
+/* From srv_tls_front_close: the counts; the key goes. */
+void srv_tls_seal_end(srv_tls_conn *tc);
 
 /* srv_tls_pump.c: move what can be moved, then set the interests (or
  * close the front when both directions ended). */

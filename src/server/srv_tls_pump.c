@@ -120,6 +120,11 @@ static bool net_write(srv_tls_conn *tc)
 	size_t n = 0;
 	int r;
 
+	/* A direct CONNECT's records are sealed without OpenSSL's copies
+	 * once that can be done (srv_tls_seal.c). */
+	srv_tls_seal_try(tc);
+	if (tc->sealing)
+		return srv_tls_seal_write(tc);
 	if (srv_buf_len(&tc->down) == 0)
 		return false;
 	errno = 0;
@@ -151,11 +156,27 @@ static bool net_write(srv_tls_conn *tc)
 	}
 }
 
+/* The close_notify: false while it cannot be written yet. Sealed by the
+ * front when it seals (OpenSSL's sequence number is stale then). */
+static bool send_notify(srv_tls_conn *tc)
+{
+	int r;
+
+	if (tc->sealing)
+		return srv_tls_seal_close(tc);
+	errno = 0;
+	r = SSL_shutdown(tc->ssl);
+	if (r < 0 && srv_tls_ssl_status(tc, r) == SRV_TLS_ST_AGAIN)
+		return false;
+	/* Written, or the client is gone: either way no more to say. */
+	ERR_clear_error();
+	return true;
+}
+
 /* Half-closes in both directions, once the buffers are flushed. */
 static bool ends(srv_tls_conn *tc)
 {
 	bool moved = false;
-	int r;
 
 	if (tc->net_eof && tc->has_inner && srv_buf_len(&tc->up) == 0 && !tc->plain_shut) {
 		shutdown(tc->plain.fd, SHUT_WR);
@@ -163,12 +184,8 @@ static bool ends(srv_tls_conn *tc)
 	}
 	if (tc->plain_eof && tc->phase == SRV_TLS_OPEN && srv_buf_len(&tc->down) == 0 &&
 	    !tc->notify_sent) {
-		errno = 0;
-		r = SSL_shutdown(tc->ssl);
-		if (r < 0 && srv_tls_ssl_status(tc, r) == SRV_TLS_ST_AGAIN)
+		if (!send_notify(tc) || tc->closed)
 			return moved;
-		/* Written, or the client is gone: either way no more to say. */
-		ERR_clear_error();
 		tc->notify_sent = moved = true;
 	}
 	/* The FIN follows the last record and the close_notify out. */

@@ -18,11 +18,22 @@
 
 static int wire_write(BIO *b, const char *p, int len)
 {
-	srv_buf *w = BIO_get_data(b);
+	srv_tls_conn *tc = BIO_get_data(b);
+	srv_buf *w = &tc->wire;
 	size_t room = srv_buf_room(w);
 	size_t n = (size_t)len < room ? (size_t)len : room;
 
 	BIO_clear_retry_flags(b);
+	/* The front seals the records itself (srv_tls_seal.c): what OpenSSL
+	 * writes now carries a stale sequence number, and must not reach
+	 * the client. */
+	if (tc->sealing) {
+		tc->dropped += (uint64_t)len;
+		return len;
+	}
+	/* OpenSSL offers the rest of its pending record each time: all of
+	 * it taken means OpenSSL holds nothing back. */
+	tc->wire_short = n < (size_t)len;
 	if (n == 0) {
 		BIO_set_retry_write(b);
 		return -1;
@@ -70,7 +81,7 @@ bool srv_tls_wire_attach(srv_tls_conn *tc, int fd)
 		BIO_free(w);
 		return false;
 	}
-	BIO_set_data(w, &tc->wire);
+	BIO_set_data(w, tc);
 	SSL_set_bio(tc->ssl, r, w);
 	return true;
 }

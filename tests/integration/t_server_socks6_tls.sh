@@ -518,6 +518,15 @@ read -r DC _ code res <"$S6_TMP/d_down.out"
 [ "$code/$res" = "0/ok" ] || fail_last "download: reply $code, $res"
 pass "24 MiB download arrived intact (SHA-256) after the client's half-close, ended by a close_notify"
 handed_over "$DC" || fail "download: not relayed by the front" "$DLOG"
+# The records towards the client are the front's own (srv_tls_seal.c):
+# the SHA-256 above proves them, this line that they were.
+grep -qE "tls 127.0.0.1:$DC: sealing from record [0-9]+$" "$DLOG" ||
+	fail "download: the front did not seal the records itself" "$DLOG"
+wait_for_log "tls 127.0.0.1:$DC: sealed [0-9]+ records, dropped 0 bytes OpenSSL wrote" "$DLOG" 5 ||
+	fail "download: no count of sealed records, or OpenSSL wrote after the take-over" "$DLOG"
+n=$(sed -nE "s/.*tls 127.0.0.1:$DC: sealed ([0-9]+) records.*/\1/p" "$DLOG")
+[ "$n" -ge $((24 * 1024 / 16)) ] || fail "download: only $n records sealed by the front" "$DLOG"
+pass "download: the front sealed its $n records itself (no OpenSSL write after the take-over)"
 
 run d_bye direct "$XP" bye
 expect_rc 0 "target half-close through TLS ran"
