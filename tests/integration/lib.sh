@@ -87,6 +87,22 @@ check_sanitizer_reports()
 	for f in "$S6_VG_DIR"/valgrind.*.log; do   # S6_VALGRIND=1: any report
 		[ -s "$f" ] && fail "valgrind report in $f" "$f"
 	done
+	for f in "$S6_TMP"/engine-san.*; do        # engine_wrapped: any report
+		[ -s "$f" ] && fail "sanitizer report from the engine in $f" "$f"
+	done
+}
+
+# engine_wrapped ENGINE: the path of a wrapper to use as SOCKS6IFY_ENGINE.
+# The shim starts the engine with a clean environment and its stderr on
+# /dev/null, so what its sanitizers say would be lost: the wrapper sends it
+# to $S6_TMP/engine-san.PID, which check_sanitizer_reports judges.
+engine_wrapped()
+{
+	local w=$S6_TMP/engine-wrap.sh
+	printf '#!/bin/sh\nASAN_OPTIONS=log_path=%s UBSAN_OPTIONS=log_path=%s:print_stacktrace=1 exec "%s" "$@"\n' \
+		"$S6_TMP/engine-san" "$S6_TMP/engine-san" "$1" >"$w"
+	chmod 755 "$w"
+	echo "$w"
 }
 
 # End of a script: everything passed. The background processes are stopped
@@ -129,7 +145,8 @@ require_cip_engine()
 	[ -x "$S6_PYTHON" ] || skip "needs python3"
 	"$S6_SERVER_BIN" --help 2>&1 | grep -q -- '--connect-ip ' ||
 		skip "socks6ify-server has no --connect-ip"
-	export SOCKS6IFY_ENGINE=$ENGINE
+	SOCKS6IFY_ENGINE=$(engine_wrapped "$ENGINE")
+	export SOCKS6IFY_ENGINE
 	ELOG=$XDG_RUNTIME_DIR/socks6ify/engine.log
 }
 

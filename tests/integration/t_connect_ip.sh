@@ -20,7 +20,8 @@ require_cmd openssl readelf
 ENGINE=$S6_BUILDDIR/src/engine/socks6ify-engine
 require_built "$S6_BIN" "$S6_SERVER_BIN" "$ENGINE"
 "$S6_SERVER_BIN" --help 2>&1 | grep -q -- '--connect-ip ' || skip "socks6ify-server has no --connect-ip"
-export SOCKS6IFY_ENGINE=$ENGINE
+SOCKS6IFY_ENGINE=$(engine_wrapped "$ENGINE")
+export SOCKS6IFY_ENGINE
 ELOG=$XDG_RUNTIME_DIR/socks6ify/engine.log
 s6_http_get_setup
 

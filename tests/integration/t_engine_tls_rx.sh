@@ -27,15 +27,10 @@ PKI=$S6_TMP/pki
 tls_make_pki "$PKI" || fail "cannot make the test certificates"
 chmod 600 "$PKI"/*.key
 
-# The shim starts the engine with a clean environment and its stderr on
-# /dev/null: a wrapper sends what the sanitizers say to files of ours.
+# What the engine's sanitizers say goes to files of ours (lib.sh).
 ASAN_LOG=$S6_TMP/engine-san
-cat >"$S6_TMP/engine.sh" <<EOF
-#!/bin/sh
-ASAN_OPTIONS=log_path=$ASAN_LOG UBSAN_OPTIONS=log_path=$ASAN_LOG:print_stacktrace=1 exec "$ENGINE" "\$@"
-EOF
-chmod 755 "$S6_TMP/engine.sh"
-export SOCKS6IFY_ENGINE=$S6_TMP/engine.sh
+SOCKS6IFY_ENGINE=$(engine_wrapped "$ENGINE")
+export SOCKS6IFY_ENGINE
 
 BIG=$((64 << 20)) MID=$((16 << 20)) SMALL=$((200 << 10)) UP=$((32 << 20))
 mkdir -p "$S6_TMP/www"

@@ -24,7 +24,8 @@ ENGINE=$S6_BUILDDIR/src/engine/socks6ify-engine
 require_built "$S6_BIN" "$S6_SERVER_BIN" "$PROBE" "$ENGINE"
 "$S6_SERVER_BIN" --help 2>&1 | grep -q -- '--connect-ip ' || skip "socks6ify-server has no --connect-ip"
 [ -x "$S6_PYTHON" ] || skip "needs python3"
-export SOCKS6IFY_ENGINE=$ENGINE
+SOCKS6IFY_ENGINE=$(engine_wrapped "$ENGINE")
+export SOCKS6IFY_ENGINE
 ELOG=$XDG_RUNTIME_DIR/socks6ify/engine.log
 EXPLORE=${S6_MISB_EXPLORE:-0}
 LIMIT_MS=3500

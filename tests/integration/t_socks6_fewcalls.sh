@@ -80,11 +80,13 @@ done
 # thread, if started, is not part of the connection; a call strace shows
 # interrupted and resumed counts once; the allocator's own mmap, munmap,
 # mprotect, brk and madvise, which come and go with heap growth and a
-# sanitizer's runtime, are left out).
+# sanitizer's runtime, are left out, and so is futex: a lock another
+# thread held a moment (a sanitizer's runtime, once seen under ASan
+# between sendto and poll) is not a call of the connection).
 conn_calls()
 {
 	awk -v n="$2" '$2 ~ /^socket\(AF_INET/ && ++k == n { pid = $1 }
-		k == n && $1 == pid && $2 != "<..." && $2 !~ /^(mmap|munmap|mprotect|brk|madvise)\(/ { print }
+		k == n && $1 == pid && $2 != "<..." && $2 !~ /^(mmap|munmap|mprotect|brk|madvise|futex)\(/ { print }
 		k == n && $1 == pid && $2 ~ /^close\(3\)/ { exit }' "$1" |
 		sed -E 's/^[0-9]+ +([a-z0-9_]+)\(.*/\1/'
 }

@@ -21,7 +21,8 @@ require_root
 require_cmd openssl setpriv
 ENGINE=$S6_BUILDDIR/src/engine/socks6ify-engine
 require_built "$S6_BIN" "$S6_SERVER_BIN" "$ENGINE"
-export SOCKS6IFY_ENGINE=$ENGINE
+SOCKS6IFY_ENGINE=$(engine_wrapped "$ENGINE")
+export SOCKS6IFY_ENGINE
 EDIR=$XDG_RUNTIME_DIR/socks6ify
 ELOG=$EDIR/engine.log
 PKI=$S6_TMP/pki
