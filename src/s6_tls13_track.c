@@ -64,26 +64,27 @@ static void keylog_cb(const SSL *ssl, const char *line)
 
 /* Each protected record header counts; a KeyUpdate either way ends what
  * is known of that direction's key (OpenSSL moved on without us). */
-static void msg_cb(int write_p, int version, int content_type, const void *buf, size_t len,
-		   SSL *ssl, void *arg)
+void s6_tls13_track_msg(s6_tls13_track *t, int write_p, int content_type, const void *buf,
+			size_t len)
 {
-	s6_tls13_track *t = arg;
 	const uint8_t *b = buf;
 	int dir = write_p ? S6_TLS13_WRITE : S6_TLS13_READ;
 
-	(void)version;
-	(void)ssl;
 	if (content_type == SSL3_RT_HEADER && len == S6_TLS13_HDR && b[0] == S6_TLS13_APPDATA) {
 		t->seq[dir]++;
-	} else if (content_type == SSL3_RT_HANDSHAKE && len >= 1) {
-		if (b[0] == KEYUPDATE) {
-			t->known[dir] = false;
-			if (!write_p && len >= 5 && b[4] == 1)
-				t->peer_update = true;
-		}
-		if (!write_p)
-			t->last_read_type = b[0];
+	} else if (content_type == SSL3_RT_HANDSHAKE && len >= 1 && b[0] == KEYUPDATE) {
+		t->known[dir] = false;
+		if (!write_p && len >= 5 && b[4] == 1)
+			t->peer_update = true;
 	}
+}
+
+static void msg_cb(int write_p, int version, int content_type, const void *buf, size_t len,
+		   SSL *ssl, void *arg)
+{
+	(void)version;
+	(void)ssl;
+	s6_tls13_track_msg(arg, write_p, content_type, buf, len);
 }
 
 bool s6_tls13_track_ctx(SSL_CTX *ctx)

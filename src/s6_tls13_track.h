@@ -25,7 +25,6 @@ typedef struct s6_tls13_track {
 	bool known[2];         /* secret[dir] in hand, seq[dir] counts under it */
 	bool is_server;
 	bool peer_update;      /* a KeyUpdate read that asks for one back */
-	uint8_t last_read_type; /* handshake type of the last message read */
 } s6_tls13_track;
 
 /* The key log callback on ctx: every SSL of it that is to be taken over
@@ -33,6 +32,12 @@ typedef struct s6_tls13_track {
 bool s6_tls13_track_ctx(SSL_CTX *ctx);
 /* Before the handshake. t lives as long as ssl. */
 bool s6_tls13_track_attach(SSL *ssl, s6_tls13_track *t, bool is_server);
+
+/* What the tracker's message callback does, for a caller that needs a
+ * message callback of its own: call this from it with the same values
+ * (after s6_tls13_track_attach, which the caller's callback replaces). */
+void s6_tls13_track_msg(s6_tls13_track *t, int write_p, int content_type, const void *buf,
+			size_t len);
 
 /* The tracker attached to ssl, or NULL. */
 s6_tls13_track *s6_tls13_track_of(const SSL *ssl);

@@ -46,13 +46,25 @@ static void buf_compact(srv_buf *b)
 	b->tail = len;
 }
 
-bool srv_buf_append(srv_buf *b, const void *p, size_t n)
+uint8_t *srv_buf_tail(srv_buf *b, size_t n, size_t *room)
 {
 	if (n > srv_buf_room(b))
-		return false;
+		return NULL;
 	if (n > b->cap - b->tail)
 		buf_compact(b);
-	memcpy(b->data + b->tail, p, n);
+	*room = b->cap - b->tail;
+	return b->data + b->tail;
+}
+
+bool srv_buf_append(srv_buf *b, const void *p, size_t n)
+{
+	size_t room;
+	uint8_t *t = srv_buf_tail(b, n, &room);
+
+	if (!t)
+		return false;
+	if (n > 0)
+		memcpy(t, p, n);
 	b->tail += n;
 	return true;
 }

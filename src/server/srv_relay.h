@@ -45,6 +45,11 @@ static inline size_t srv_buf_room(const srv_buf *b) { return b->cap - srv_buf_le
 static inline const uint8_t *srv_buf_peek(const srv_buf *b) { return b->data + b->head; }
 /* False when the bytes do not fit. */
 bool srv_buf_append(srv_buf *b, const void *p, size_t n);
+/* At least n free bytes in one piece at the end (pending bytes moved to
+ * the front when that makes them), for a writer that fills them in place
+ * and then adds what it wrote to b->tail; NULL when b has no such room.
+ * *room: how many there are. */
+uint8_t *srv_buf_tail(srv_buf *b, size_t n, size_t *room);
 void srv_buf_consume(srv_buf *b, size_t n);
 /* Enlarge b to cap bytes (never shrinks), keeping its pending bytes: for
  * protocols whose messages can outgrow SRV_BUF_SIZE. False without memory

@@ -14,7 +14,6 @@
 #include "config.h"
 
 #include <inttypes.h>
-#include <string.h>
 
 #include <openssl/crypto.h>
 
@@ -48,30 +47,12 @@ void srv_tls_seal_try(srv_tls_conn *tc)
 	       tc->seal.seq);
 }
 
-/* Room at the wire buffer's tail for a record of len plaintext bytes,
- * moving what is pending to the front when that makes it (as
- * srv_buf_append would): NULL while the socket has not taken enough. */
-static uint8_t *wire_tail(srv_buf *w, size_t len, size_t *room)
-{
-	size_t need = len + S6_TLS13_OVERHEAD, pend = srv_buf_len(w);
-
-	if (w->cap - w->tail < need) {
-		if (srv_buf_room(w) < need)
-			return NULL;
-		memmove(w->data, w->data + w->head, pend);
-		w->head = 0;
-		w->tail = pend;
-	}
-	*room = w->cap - w->tail;
-	return w->data + w->tail;
-}
-
 /* One record into the wire buffer: false when it has no room (nothing
  * changes) or the cipher failed (the front fails). */
 static bool seal_one(srv_tls_conn *tc, uint8_t type, const uint8_t *p, size_t len)
 {
 	size_t room = 0, n = 0;
-	uint8_t *out = wire_tail(&tc->wire, len, &room);
+	uint8_t *out = srv_buf_tail(&tc->wire, len + S6_TLS13_OVERHEAD, &room);
 	s6_err err;
 
 	if (!out)

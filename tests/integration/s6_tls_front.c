@@ -53,8 +53,8 @@
 #include <openssl/rand.h>
 #include <openssl/ssl.h>
 
-#include "s6_digits.h"
 #include "s6_tls13_rec.h"
+#include "s6_tls13_track.h"
 #include "s6_tls_front.h"
 
 #define FR_BUF (64 * 1024)
@@ -78,9 +78,7 @@ struct fr_conn {
 	size_t next_ku;
 	bool ticket_done, paused;
 	bool corrupted;                   /* forged record or alert sent: no more */
-	uint8_t wsecret[S6_TLS13_SECRET_MAX]; /* our application traffic secret */
-	size_t wsecret_len;
-	uint64_t wseq;                    /* records written under it */
+	s6_tls13_track track;             /* our write secret, for --alert-at */
 	bool c_eof, u_eof, notify_sent, up_shut;
 	short rd_wait, wr_wait;           /* SSL_read / SSL_write wait for these */
 	bool u_in, u_out;                 /* the server's socket: empty / full */
@@ -112,9 +110,7 @@ static void fr_msg_cb(int write_p, int version, int content_type, const void *bu
 	(void)ssl;
 	if (!c)
 		return;
-	if (content_type == SSL3_RT_HEADER && write_p && len == S6_TLS13_HDR &&
-	    b[0] == S6_TLS13_APPDATA)
-		c->wseq++;
+	s6_tls13_track_msg(&c->track, write_p, content_type, buf, len);
 	if (content_type != SSL3_RT_HANDSHAKE || len < 1)
 		return;
 	if (b[0] == HS_KEY_UPDATE)
@@ -144,40 +140,16 @@ static bool fr_send_all(int fd, const uint8_t *p, size_t len)
 
 /* ---- the sealed alert */
 
-/* "SERVER_TRAFFIC_SECRET_0 <random> <secret>": the key --alert-at seals
- * under; the records after it are counted by fr_msg_cb. */
-static void fr_keylog(const SSL *ssl, const char *line)
-{
-	static const char label[] = "SERVER_TRAFFIC_SECRET_0 ";
-	struct fr_conn *c = SSL_get_app_data(ssl);
-	const char *hex = strchr(line + sizeof label - 1, ' ');
-	size_t n = 0;
-
-	if (!c || strncmp(line, label, sizeof label - 1) != 0 || !hex)
-		return;
-	for (hex++; hex[0] && hex[1] && n < sizeof c->wsecret; hex += 2) {
-		int hi = s6_hex_digit(hex[0]), lo = s6_hex_digit(hex[1]);
-
-		if (hi < 0 || lo < 0)
-			return;
-		c->wsecret[n++] = (uint8_t)(hi << 4 | lo);
-	}
-	c->wsecret_len = *hex ? 0 : n;
-	c->wseq = 0;
-}
-
-/* A fatal alert sealed here: the client must take it as the end. */
+/* --alert-at: the key and record count come from the tracker (none after
+ * a KeyUpdate, when the count is unknown). */
 static void fr_alert(struct fr_conn *c)
 {
 	static const uint8_t alert[2] = {ALERT_FATAL, ALERT_HANDSHAKE_FAILURE};
-	const SSL_CIPHER *ci = SSL_get_current_cipher(c->ssl);
 	uint8_t rec[sizeof alert + S6_TLS13_OVERHEAD];
-	s6_tls13_suite suite;
+	uint64_t seq = c->track.seq[S6_TLS13_WRITE];
 	s6_tls13_dir d;
 	size_t len = 0;
-	bool ok = ci && c->wsecret_len && c->next_ku == 0 &&
-		  s6_tls13_suite_of(SSL_CIPHER_get_protocol_id(ci), &suite) &&
-		  s6_tls13_dir_init(&d, suite, true, c->wsecret, c->wsecret_len, c->wseq) == S6_OK;
+	bool ok = s6_tls13_track_take(c->ssl, &c->track, S6_TLS13_WRITE, &d) == S6_OK;
 
 	if (ok) {
 		ok = s6_tls13_seal(&d, S6_TLS13_ALERT, alert, sizeof alert, rec, sizeof rec,
@@ -186,7 +158,7 @@ static void fr_alert(struct fr_conn *c)
 	}
 	c->corrupted = true;
 	fr_log(c, "alert %d sent=%" PRIu64 " record=%" PRIu64 ": %s", ALERT_HANDSHAKE_FAILURE,
-	       c->sent, c->wseq, ok ? "written" : "failed");
+	       c->sent, seq, ok ? "written" : "failed");
 }
 
 /* ---- the forged record */
@@ -413,9 +385,11 @@ static bool fr_accept(struct fr_conn *c, SSL_CTX *ctx)
 	c->ssl = SSL_new(ctx);
 	if (!c->ssl || SSL_set_fd(c->ssl, c->cfd) != 1)
 		return false;
+	if (!s6_tls13_track_attach(c->ssl, &c->track, true))
+		return false;
+	/* Ours replaces the tracker's and feeds it (fr_msg_cb). */
 	SSL_set_msg_callback(c->ssl, fr_msg_cb);
 	SSL_set_msg_callback_arg(c->ssl, c);
-	SSL_set_app_data(c->ssl, c);
 	SSL_set_mode(c->ssl, SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
 	if (SSL_accept(c->ssl) != 1) {
 		fr_log(c, "TLS handshake failed");
@@ -469,7 +443,10 @@ static SSL_CTX *fr_ctx(const struct fr_opts *o)
 		SSL_CTX_free(ctx);
 		return NULL;
 	}
-	SSL_CTX_set_keylog_callback(ctx, fr_keylog);
+	if (!s6_tls13_track_ctx(ctx)) {
+		SSL_CTX_free(ctx);
+		return NULL;
+	}
 	return ctx;
 }
 
